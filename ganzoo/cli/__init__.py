@@ -1,0 +1,75 @@
+"""The ``ganzoo`` command. Commands live in their own modules and load lazily, so
+``--help``, ``list``, ``info`` and ``plugins`` never import torch."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from typing import Any
+
+import click
+
+from ganzoo._version import __version__
+from ganzoo.errors import GanzooError
+
+#: command name -> "module:attribute"; kept sorted as `ganzoo --help` shows it.
+COMMANDS = {
+    "datasets": "ganzoo.cli.catalog:datasets_cmd",
+    "info": "ganzoo.cli.catalog:info_cmd",
+    "list": "ganzoo.cli.catalog:list_cmd",
+    "losses": "ganzoo.cli.catalog:losses_cmd",
+    "plugins": "ganzoo.cli.catalog:plugins_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when that command is used."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, _, attr = self.lazy[name].partition(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            import difflib
+
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1) if args else []
+            if close and "No such command" in err.message:
+                err.message += f" Did you mean {close[0]!r}?"
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GanzooError as err:
+            raise click.ClickException(str(err)) from err
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    click.secho(f"warning: {message}", fg="yellow", err=True)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ganzoo")
+def main() -> None:
+    """ganzoo: every classic GAN under one name.
+
+    \b
+    ganzoo list                 models from every installed plugin
+    ganzoo info dcgan           paper, defaults, data kinds, pretrained weights
+    ganzoo plugins              installed plugins and their health
+    """
+    if not sys.warnoptions:
+        warnings.showwarning = _show_warning

@@ -1,0 +1,68 @@
+"""The plugin contract: every hook a ganzoo plugin may implement.
+
+Registration hooks receive a ``register`` callback and call it once per spec; they
+run once per process, when something first asks for the registry. Trainer hooks
+fire around the training loop. Implement a hook with ``@ganzoo.hookimpl``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "ganzoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def ganzoo_register_models(register: Any) -> None:
+    """Register model families: call ``register(ModelSpec(...))`` once per model."""
+
+
+@hookspec
+def ganzoo_register_losses(register: Any) -> None:
+    """Register adversarial losses: call ``register(LossSpec(...))`` once per loss."""
+
+
+@hookspec
+def ganzoo_register_datasets(register: Any) -> None:
+    """Register datasets: call ``register(DatasetSpec(...))`` once per dataset."""
+
+
+@hookspec
+def ganzoo_register_weights(register: Any) -> None:
+    """Register pretrained weights: call ``register(WeightsSpec(...))`` once per file."""
+
+
+@hookspec(firstresult=True)
+def ganzoo_fetch_weights(url: str, destination: str) -> bool | None:
+    """Download ``url`` (a scheme the core does not know) to ``destination``; return True if handled."""
+
+
+@hookspec
+def ganzoo_train_start(run: Any) -> None:
+    """Called once before the first training step, with the run (config, paths, models)."""
+
+
+@hookspec
+def ganzoo_train_step_end(run: Any, step: int, metrics: dict[str, float]) -> None:
+    """Called after each logged training step with that step's losses and timings."""
+
+
+@hookspec
+def ganzoo_sample(run: Any, step: int, path: str) -> None:
+    """Called after a fixed-noise sample grid was written to ``path``."""
+
+
+@hookspec
+def ganzoo_checkpoint(run: Any, step: int, path: str) -> None:
+    """Called after a checkpoint was written atomically to ``path``."""
+
+
+@hookspec
+def ganzoo_train_end(run: Any, summary: dict[str, Any]) -> None:
+    """Called once when training stops (finished, interrupted or failed) with its summary."""
