@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING
 from ganzoo._version import __version__
 from ganzoo.errors import (
     AmbiguousNameError,
+    DataError,
+    DatasetUnavailableError,
     GanzooError,
+    IncompatibleDataError,
     PluginError,
     RegistrationError,
     UnknownDatasetError,
@@ -27,7 +30,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AmbiguousNameError",
+    "DataError",
+    "DatasetUnavailableError",
     "GanzooError",
+    "IncompatibleDataError",
     "PluginError",
     "RegistrationError",
     "UnknownDatasetError",

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 __all__ = [
     "AmbiguousNameError",
+    "DataError",
+    "DatasetUnavailableError",
+    "IncompatibleDataError",
     "GanzooError",
     "PluginError",
     "RegistrationError",
@@ -81,3 +84,15 @@ class RegistrationError(GanzooError, ValueError):
 
 class PluginError(GanzooError):
     """A plugin failed to import or register (raised only in strict mode)."""
+
+
+class DataError(GanzooError):
+    """Data that cannot be used: a missing folder, no images, corrupt files under --strict-data."""
+
+
+class DatasetUnavailableError(DataError):
+    """A dataset that must be downloaded but could not be (offline); says where to put the files."""
+
+
+class IncompatibleDataError(DataError):
+    """A model was given a kind of data it cannot train on; names datasets that fit."""

@@ -90,3 +90,16 @@ def _run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         timeout=120,
         cwd=REPO,
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_ganzoo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Caches and downloads of the test session never touch the user's GANZOO_HOME."""
+    home = tmp_path_factory.mktemp("ganzoo-home")
+    previous = os.environ.get("GANZOO_HOME")
+    os.environ["GANZOO_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("GANZOO_HOME", None)
+    else:
+        os.environ["GANZOO_HOME"] = previous

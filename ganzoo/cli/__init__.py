@@ -15,6 +15,7 @@ from ganzoo.errors import GanzooError
 
 #: command name -> "module:attribute"; kept sorted as `ganzoo --help` shows it.
 COMMANDS = {
+    "data": "ganzoo.cli.data:data_group",
     "datasets": "ganzoo.cli.catalog:datasets_cmd",
     "info": "ganzoo.cli.catalog:info_cmd",
     "list": "ganzoo.cli.catalog:list_cmd",

@@ -1,0 +1,74 @@
+"""Datasets by registered name or by path: ``load("shapes")``, ``load("./horses2zebras")``.
+
+A registered name is built by its spec's builder (plugins add datasets through the
+``ganzoo_register_datasets`` hook); anything that looks like a path, or exists as
+one, is read as an image folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from ganzoo.data.base import GanData, ImageTensorDataset, PointsDataset, UnpairedDataset, accepts, check_compatible
+from ganzoo.data.transforms import convert_channels
+from ganzoo.errors import UnknownDatasetError
+
+__all__ = [
+    "GanData",
+    "ImageTensorDataset",
+    "PointsDataset",
+    "UnpairedDataset",
+    "accepts",
+    "check_compatible",
+    "is_path",
+    "load",
+]
+
+
+def is_path(data: str | Path) -> bool:
+    """A path has a separator, starts with '.' or '~', or exists; a name is a bare word."""
+    text = str(data)
+    return isinstance(data, Path) or "/" in text or "\\" in text or text.startswith((".", "~")) or Path(text).exists()
+
+
+def load(data: str | Path, *, seed: int = 0, image_size: int | None = None, channels: int | None = None,
+         strict: bool = False, registry: Any = None, **options: Any) -> GanData:
+    """Load a dataset by registered name or folder path, at the requested size and channels."""
+    if channels is not None and channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, not {channels}")
+    if is_path(data):
+        from ganzoo.data.folders import build_folder
+
+        return build_folder(data, seed=seed, image_size=image_size, channels=channels, strict=strict, **options)
+    if registry is None:
+        from ganzoo.plugins import get_host
+
+        registry = get_host().registry
+    try:
+        spec = registry.datasets.get(str(data))
+    except UnknownDatasetError as err:
+        err.args = (str(err) + " Or pass a folder path (./my-images).",)
+        raise
+    module, _, attr = spec.builder.partition(":")
+    builder = getattr(importlib.import_module(module), attr)
+    loaded: GanData = builder(**{**spec.options, **options, "seed": seed, "image_size": image_size})
+    if channels is not None and loaded.channels is not None and channels != loaded.channels:
+        _convert(loaded, channels)
+    return loaded
+
+
+def _convert(data: GanData, channels: int) -> None:
+    """Change the channel count of an in-memory image dataset in place."""
+    def fix(ds: Any) -> None:
+        if isinstance(ds, UnpairedDataset):
+            fix(ds.a)
+            fix(ds.b)
+        elif isinstance(ds, ImageTensorDataset):
+            ds.images = convert_channels(ds.images, channels)
+
+    fix(data.train)
+    if data.test is not None:
+        fix(data.test)
+    data.channels = channels
