@@ -6,7 +6,7 @@ discovered the first time something asks for the registry.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ganzoo._version import __version__
 from ganzoo.errors import (
@@ -26,7 +26,12 @@ from ganzoo.errors import (
 from ganzoo.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import torch
+
     from ganzoo.registry import ModelSpec, Registry
+    from ganzoo.training.trainer import Run
 
 __all__ = [
     "AmbiguousNameError",
@@ -45,7 +50,10 @@ __all__ = [
     "get_spec",
     "hookimpl",
     "list_models",
+    "load",
     "registry",
+    "sample",
+    "train",
 ]
 
 
@@ -59,6 +67,29 @@ def registry() -> Registry:
 def list_models(pattern: str | None = None, task: str | None = None) -> list[ModelSpec]:
     """Registered models, optionally filtered by an fnmatch pattern (``'*gan*'``) and task."""
     return registry().list_models(pattern, task)
+
+
+def train(model: str | None = None, data: str | Path | None = None, **kwargs: Any) -> Run:
+    """Train ``model`` on ``data`` (dataset name or folder); keyword arguments override any
+    setting (``steps=500, lr=1e-4``) or name ``out``, ``resume``, ``config_file``, ``quiet``."""
+    from ganzoo.training.trainer import train as _train
+
+    return _train(model, data, **kwargs)
+
+
+def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:
+    """The trained generator of a run folder or checkpoint (EMA weights where kept)."""
+    from ganzoo.loading import load as _load
+
+    return _load(source, direction)
+
+
+def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
+           truncation: float | None = None) -> torch.Tensor:
+    """``n`` samples (images in [-1, 1], or 2D points) from a run folder or checkpoint."""
+    from ganzoo.loading import sample as _sample
+
+    return _sample(source, n, labels=labels, seed=seed, truncation=truncation)
 
 
 def get_spec(name: str) -> ModelSpec:

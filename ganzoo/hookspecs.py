@@ -45,24 +45,24 @@ def ganzoo_fetch_weights(url: str, destination: str) -> bool | None:
 
 @hookspec
 def ganzoo_train_start(run: Any) -> None:
-    """Called once before the first training step, with the run (config, paths, models)."""
+    """Called on every rank before the first step, with the run (config, paths, models, world)."""
 
 
 @hookspec
 def ganzoo_train_step_end(run: Any, step: int, metrics: dict[str, float]) -> None:
-    """Called after each logged training step with that step's losses and timings."""
+    """Called on rank 0 after each logged training step with its losses and timings."""
 
 
 @hookspec
 def ganzoo_sample(run: Any, step: int, path: str) -> None:
-    """Called after a fixed-noise sample grid was written to ``path``."""
+    """Called on rank 0 after a fixed-noise sample grid was written to ``path``."""
 
 
 @hookspec
 def ganzoo_checkpoint(run: Any, step: int, path: str) -> None:
-    """Called after a checkpoint was written atomically to ``path``."""
+    """Called on rank 0 after a checkpoint was written atomically to ``path``."""
 
 
 @hookspec
 def ganzoo_train_end(run: Any, summary: dict[str, Any]) -> None:
-    """Called once when training stops (finished, interrupted or failed) with its summary."""
+    """Called on every rank when training stops (finished, interrupted, diverged, failed) with a summary."""

@@ -35,7 +35,7 @@ __all__ = ["PluginHost", "PluginInfo", "PluginWarning", "get_host", "reset_host"
 
 CORE_DISTRIBUTION = "ganzoo"
 #: The core's own features are ordinary plugins (the llm pattern).
-BUILTIN_PLUGINS: tuple[str, ...] = ("ganzoo.builtin.datasets",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("ganzoo.builtin.datasets", "ganzoo.builtin.losses", "ganzoo.builtin.jsonl_logger")
 
 REGISTRATION_HOOKS: Mapping[str, type] = {
     "ganzoo_register_models": ModelSpec,

@@ -32,6 +32,7 @@ FIXTURES = {
     "ganzoo-fixture-badspec": ("0.1", "ganzoo_fixture_badspec", "badspec"),
     "ganzoo-fixture-twin-a": ("0.1", "ganzoo_fixture_twin_a", "twin-a"),
     "ganzoo-fixture-twin-b": ("0.1", "ganzoo_fixture_twin_b", "twin-b"),
+    "ganzoo-fixture-models": ("0.3", "ganzoo_fixture_models", "models"),
 }
 
 
@@ -103,3 +104,14 @@ def isolated_ganzoo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         os.environ.pop("GANZOO_HOME", None)
     else:
         os.environ["GANZOO_HOME"] = previous
+
+
+@pytest.fixture
+def models_host(fixture_site, only_fixture_plugins):
+    """The process-wide plugin host with the fixture model families installed."""
+    from ganzoo.plugins import reset_host
+
+    fixture_site("ganzoo-fixture-models")
+    previous = reset_host(None)
+    yield
+    reset_host(previous)

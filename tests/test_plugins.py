@@ -107,8 +107,9 @@ def test_manual_registration_for_programmatic_use(fixture_site) -> None:
 
 @pytest.fixture
 def good_host(fixture_site, only_fixture_plugins):
+    """Only the fixture plugin (no built-in loggers), to see exactly what reaches it."""
     fixture_site("ganzoo-fixture-good")
-    host = PluginHost()
+    host = PluginHost(builtins=False)
     module = importlib.import_module("ganzoo_fixture_good")
     module.CALLS.clear()
     return host, module
@@ -122,6 +123,7 @@ def test_hook_ganzoo_register_models(good_host) -> None:
 def test_hook_ganzoo_register_losses(good_host) -> None:
     host, _ = good_host
     assert host.registry.losses.get("toyloss").plugin == "ganzoo-fixture-good"
+    assert [loss.name for loss in host.registry.losses] == ["toyloss"]
 
 
 def test_hook_ganzoo_register_datasets(good_host) -> None:

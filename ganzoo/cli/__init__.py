@@ -21,6 +21,9 @@ COMMANDS = {
     "list": "ganzoo.cli.catalog:list_cmd",
     "losses": "ganzoo.cli.catalog:losses_cmd",
     "plugins": "ganzoo.cli.catalog:plugins_cmd",
+    "sample": "ganzoo.cli.train:sample_cmd",
+    "train": "ganzoo.cli.train:train_cmd",
+    "translate": "ganzoo.cli.train:translate_cmd",
 }
 
 

@@ -1,0 +1,123 @@
+"""Rebuild a trained model from a run folder or a checkpoint, and draw from it.
+
+A checkpoint describes itself (model, plugin, hyperparameters, data), so nothing
+else is needed: ``ganzoo sample runs/dcgan-shapes-.../ --out grid.png``.
+Checkpoints are read with ``torch.load(weights_only=True)``: loading never runs code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.nn.base import DataInfo
+from ganzoo.nn.model import GanModel
+from ganzoo.training import checkpoint as ckpt
+
+CHUNK = 256
+
+
+@dataclass
+class LoadedModel:
+    model: GanModel
+    nets: dict[str, nn.Module]  # eval-mode sampling nets (EMA where the run kept one)
+    meta: dict[str, Any]
+    path: Path
+
+    @property
+    def data_info(self) -> DataInfo:
+        return self.model.data
+
+    @property
+    def kind(self) -> str:
+        return self.model.data.kind
+
+
+def checkpoint_path(source: str | Path) -> Path:
+    path = Path(source).expanduser()
+    if path.is_dir():
+        last = path / "checkpoints" / "last.pt"
+        if last.exists():
+            return last
+        raise GanzooError(f"{str(path)!r} has no checkpoints/last.pt: is it a ganzoo run folder that reached "
+                          "its first checkpoint?")
+    if path.exists():
+        return path
+    raise GanzooError(f"{str(source)!r} is neither a run folder nor a checkpoint file.")
+
+
+def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any = None) -> LoadedModel:
+    from ganzoo.plugins import get_host
+    from ganzoo.training.trainer import build_model
+
+    path = checkpoint_path(source)
+    state = ckpt.load(path)
+    meta = state["meta"]
+    registry = (host or get_host()).registry
+    try:
+        spec = registry.get_model(meta["qualified_name"])
+    except UnknownNameError:
+        spec = registry.get_model(meta["model"])
+    data = meta["data"]
+    info = DataInfo(data["name"], data["kind"], data["image_size"], data["channels"], tuple(data["class_names"]),
+                    data.get("extra", {}))
+    torch.manual_seed(0)  # builders may draw initial weights; they are overwritten below
+    model = build_model(spec, dict(meta["config"]), info)
+    for name, net in model.nets().items():
+        net.load_state_dict(state["nets"][name])
+    nets = {name: net.to(device).eval() for name, net in model.nets().items()}
+    if state.get("ema"):
+        for name, weights in state["ema"]["nets"].items():
+            nets[name].load_state_dict(weights)
+    for param in model.iter_parameters():
+        param.requires_grad_(False)
+    return LoadedModel(model, nets, meta, path)
+
+
+def parse_labels(text: str | None, n: int, num_classes: int) -> torch.Tensor | None:
+    if not text:
+        return None
+    if not num_classes:
+        raise GanzooError("this model is unconditional: it takes no --labels.")
+    try:
+        labels = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise GanzooError(f"--labels takes comma-separated class numbers, got {text!r}.") from exc
+    bad = [x for x in labels if not 0 <= x < num_classes]
+    if bad:
+        raise GanzooError(f"labels {bad} are out of range: this model has classes 0..{num_classes - 1}.")
+    return torch.tensor([labels[i % len(labels)] for i in range(n)])
+
+
+@torch.no_grad()
+def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor | list[int] | None = None,
+           seed: int = 0, truncation: float | None = None, device: str = "cpu") -> torch.Tensor:
+    """``n`` samples (images in [-1, 1] or 2D points) from a run, checkpoint or loaded model."""
+    loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
+    if loaded.kind == "unpaired-images":
+        raise GanzooError("image-to-image models translate images: use `ganzoo translate` or ganzoo.translate().")
+    if labels is not None and not loaded.data_info.num_classes:
+        raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
+    labels_t = None if labels is None else torch.as_tensor(labels).long()
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for start in range(0, n, CHUNK):
+        count = min(CHUNK, n - start)
+        chunk_labels = None if labels_t is None else labels_t[start : start + count]
+        inputs = loaded.model.sample_inputs(count, g, labels=chunk_labels, truncation=truncation)
+        out.append(loaded.model.generate(inputs, loaded.nets).float().cpu())
+    return torch.cat(out)
+
+
+def load(source: str | Path, direction: str = "a2b") -> nn.Module:
+    """The trained generator (EMA weights where kept); for image-to-image models, the
+    ``direction`` one."""
+    loaded = load_model(source)
+    if loaded.kind == "unpaired-images":
+        return loaded.nets[loaded.model.directions[direction]]
+    return loaded.nets[loaded.model.sampler_names[0]]

@@ -1,0 +1,138 @@
+"""The model-family contract: what a plugin supplies, and what the Trainer gives it.
+
+A family supplies its nets, its optimisers and its training step (how D and G
+update per batch: critic steps, penalties, clipping, cycle terms). The Trainer owns
+everything else, once for every model: device, precision, the loop, EMA, sample
+grids, checkpoints, resume, hooks and DistributedDataParallel. CycleGAN (four nets,
+image pools) and StyleGAN-style models (lazy regularisation) fit the same contract:
+nets are named attributes, pools go in ``extra_state``, and ``train_step`` decides
+what happens in one iteration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.nn.base import DataInfo
+
+
+class StepContext:
+    """Handed to ``train_step``: precision, gradient scaling and more real batches."""
+
+    def __init__(self, *, step: int, device: torch.device, autocast: Callable[[], contextlib.AbstractContextManager],
+                 scaler: torch.amp.GradScaler | None, next_batch: Callable[[], Any]) -> None:
+        self.step = step
+        self.device = device
+        self._autocast = autocast
+        self._scaler = scaler
+        self._next_batch = next_batch
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """The run's mixed-precision context; compute losses in fp32 outside it or via .float()."""
+        return self._autocast()
+
+    def backward(self, loss: torch.Tensor) -> None:
+        (self._scaler.scale(loss) if self._scaler is not None else loss).backward()
+
+    def step_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
+        if self._scaler is not None:
+            self._scaler.step(optimizer)
+        else:
+            optimizer.step()
+
+    def next_batch(self) -> Any:
+        """Another real batch, for families that take several D steps per G step."""
+        return self._next_batch()
+
+
+class GanModel(ABC):
+    """A model family's nets, optimisers and training step.
+
+    During training the Trainer may replace each net attribute with a wrapper
+    (DistributedDataParallel under torchrun) that forwards calls and attribute reads,
+    so ``train_step`` uses ``self.G(z)`` and ``self.G.latent_dim`` either way. Make
+    fakes for discriminator steps under ``torch.no_grad()``: a generator forward that
+    never gets a backward would stall DDP's gradient reduction.
+    """
+
+    #: attribute names of the nets this model trains (nn.Modules)
+    net_names: tuple[str, ...] = ("G", "D")
+    #: nets used to make samples; EMA keeps averaged copies of exactly these
+    sampler_names: tuple[str, ...] = ("G",)
+    #: convolutional models get channels_last and bf16 autocast by default where native
+    convolutional: bool = False
+    #: image-to-image families: which net translates each way, e.g. {"a2b": "G_A", "b2a": "G_B"}
+    directions: dict[str, str] = {}
+
+    def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
+        self.config = dict(config)
+        self.data = data
+
+    # -- what a family must write -----------------------------------------------
+    @abstractmethod
+    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """One optimiser per group of nets, by name (``{"G": ..., "D": ...}``)."""
+
+    @abstractmethod
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
+        """One training iteration; returns its losses and other figures as floats."""
+
+    # -- sampling (defaults fit unconditional and conditional generators) -------------
+    def sample_inputs(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
+                      truncation: float | None = None) -> dict[str, Any]:
+        """The fixed inputs of a sample grid: latents, and labels for conditional models."""
+        g = self.nets()[self.sampler_names[0]]
+        z = g.sample_latent(n, generator=generator, truncation=truncation)
+        if self.data.num_classes and getattr(g, "num_classes", 0):
+            if labels is None:  # rows of one class each: 0 0 0 .. 1 1 1 ..
+                labels = torch.arange(n) // math.ceil(n / self.data.num_classes)
+            return {"z": z, "labels": labels.long()}
+        return {"z": z}
+
+    def generate(self, inputs: Mapping[str, Any], nets: Mapping[str, nn.Module]) -> torch.Tensor:
+        """Samples from fixed inputs with the given nets (the EMA copies when present)."""
+        g = nets[self.sampler_names[0]]
+        device = next(g.parameters()).device
+        labels = inputs.get("labels")
+        return g(inputs["z"].to(device), None if labels is None else labels.to(device))
+
+    def preview(self, inputs: Mapping[str, Any], nets: Mapping[str, nn.Module]) -> tuple[torch.Tensor, int]:
+        """What a sample grid shows, and how many images per row."""
+        samples = self.generate(inputs, nets)
+        if self.data.num_classes and "labels" in inputs:  # one row per class
+            return samples, math.ceil(len(samples) / self.data.num_classes)
+        return samples, 8
+
+    def translate(self, images: torch.Tensor, direction: str, nets: Mapping[str, nn.Module]) -> torch.Tensor:
+        """Image-to-image families translate ``a2b`` or ``b2a`` with the net ``directions`` names."""
+        if direction not in self.directions:
+            raise ValueError(f"{type(self).__name__} translates {sorted(self.directions) or 'nothing'}, not {direction!r}")
+        net = nets[self.directions[direction]]
+        return net(images.to(next(net.parameters()).device))
+
+    # -- state beyond nets and optimisers (image pools, lazy-regularisation counters) --
+    def extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def load_extra_state(self, state: Mapping[str, Any]) -> None:
+        """Restore what ``extra_state`` returned."""
+
+    # -- helpers the Trainer uses ----------------------------------------------------
+    def nets(self) -> dict[str, nn.Module]:
+        return {name: getattr(self, name) for name in self.net_names}
+
+    def replace_nets(self, wrap: Callable[[str, nn.Module], nn.Module]) -> None:
+        """Swap each net for ``wrap(name, net)`` (device moves, DistributedDataParallel)."""
+        for name in self.net_names:
+            setattr(self, name, wrap(name, getattr(self, name)))
+
+    def iter_parameters(self) -> Iterator[nn.Parameter]:
+        for net in self.nets().values():
+            yield from net.parameters()

@@ -1,0 +1,61 @@
+"""Translate image files with an image-to-image model, keeping their names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ganzoo.data.base import to_unit_range
+from ganzoo.data.folders import IMAGE_EXTENSIONS, decode
+from ganzoo.errors import DataError, GanzooError
+from ganzoo.imaging import save_grid
+from ganzoo.loading import LoadedModel
+
+BATCH = 16
+GRID_ROWS = 8
+OPPOSITE = {"a2b": "b2a", "b2a": "a2b"}
+
+
+def _inputs(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise DataError(f"no images in {str(path)!r} (looked for {', '.join(sorted(IMAGE_EXTENSIONS))}).")
+    return files
+
+
+def _to_pil(image: torch.Tensor) -> Image.Image:
+    array = ((image.float().clamp(-1, 1) * 0.5 + 0.5) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    return Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else np.ascontiguousarray(array))
+
+
+@torch.no_grad()
+def translate_files(loaded: LoadedModel, source: Path, out: Path, direction: str = "a2b",
+                    grid: bool = False) -> tuple[list[Path], Path | None]:
+    """Translate every image in ``source`` into ``out`` under the same file name; with ``grid``,
+    also write ``out/grid.png`` with rows of input | translation | reconstruction."""
+    if not loaded.model.directions:
+        raise GanzooError(f"model {loaded.meta['model']!r} is not an image-to-image model; use `ganzoo sample`.")
+    info = loaded.data_info
+    files = _inputs(source)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    rows: list[torch.Tensor] = []
+    for start in range(0, len(files), BATCH):
+        chunk = files[start : start + BATCH]
+        x = to_unit_range(torch.stack([decode(f, info.image_size, info.channels) for f in chunk]))
+        y = loaded.model.translate(x, direction, loaded.nets).float().cpu()
+        for file, image in zip(chunk, y):
+            target = out / file.name
+            _to_pil(image).save(target)
+            written.append(target)
+        if grid and len(rows) < GRID_ROWS * 3:
+            back = loaded.model.translate(y, OPPOSITE[direction], loaded.nets).float().cpu()
+            for triple in zip(x, y, back):
+                rows.extend(triple)
+    grid_path = save_grid(torch.stack(rows[: GRID_ROWS * 3]), out / "grid.png", nrow=3) if grid else None
+    return written, grid_path
