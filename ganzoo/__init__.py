@@ -51,13 +51,13 @@ __all__ = [
     "hookimpl",
     "list_models",
     "load",
-    "registry",
+    "get_registry",
     "sample",
     "train",
 ]
 
 
-def registry() -> Registry:
+def get_registry() -> Registry:
     """Everything the installed plugins registered (loads plugins on first call)."""
     from ganzoo.plugins import get_host
 
@@ -66,7 +66,7 @@ def registry() -> Registry:
 
 def list_models(pattern: str | None = None, task: str | None = None) -> list[ModelSpec]:
     """Registered models, optionally filtered by an fnmatch pattern (``'*gan*'``) and task."""
-    return registry().list_models(pattern, task)
+    return get_registry().list_models(pattern, task)
 
 
 def train(model: str | None = None, data: str | Path | None = None, **kwargs: Any) -> Run:
@@ -94,4 +94,4 @@ def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
 
 def get_spec(name: str) -> ModelSpec:
     """A model's spec by bare (``dcgan``), qualified (``ganzoo-dcgan:dcgan``) or tagged name."""
-    return registry().get_model(name)
+    return get_registry().get_model(name)

@@ -1,0 +1,1 @@
+"""Scores for generated samples. Torch is imported by the modules, not here."""

@@ -1,0 +1,93 @@
+"""A small CNN trained once on a built-in dataset's real training split, then cached.
+
+It judges generated images offline: its predictions score conditional models (is
+this the class that was asked for?) and its penultimate features give FID-style
+Fréchet distances without downloading Inception weights, as practitioners do for
+MNIST-like data. Trained deterministically; cached under
+``GANZOO_HOME/classifiers`` as safetensors.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ganzoo.paths import home
+
+VERSION = 1
+TRAIN_STEPS = 600
+BATCH = 128
+
+
+class SmallClassifier(nn.Module):
+    """Three conv blocks, global max pooling, a linear head; ``features`` is 128-d."""
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(), nn.AdaptiveMaxPool2d(1), nn.Flatten(),
+        )
+        self.head = nn.Linear(128, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, batch: int = 500) -> torch.Tensor:
+        return torch.cat([self(images[i : i + batch]).argmax(1) for i in range(0, len(images), batch)])
+
+    @torch.no_grad()
+    def embed(self, images: torch.Tensor, batch: int = 500) -> torch.Tensor:
+        return torch.cat([self.features(images[i : i + batch]) for i in range(0, len(images), batch)])
+
+
+def _train(data: object, seed: int = 0) -> SmallClassifier:
+    torch.manual_seed(seed)
+    net = SmallClassifier(data.channels, data.num_classes)
+    opt = torch.optim.Adam(net.parameters(), 2e-3)
+    g = torch.Generator().manual_seed(seed)
+    step = 0
+    while step < TRAIN_STEPS:
+        for x, y in data.iter_batches(BATCH, g):
+            opt.zero_grad()
+            nn.functional.cross_entropy(net(x), y).backward()
+            opt.step()
+            step += 1
+            if step >= TRAIN_STEPS:
+                break
+    return net.eval()
+
+
+def get_classifier(dataset: str, image_size: int | None = None, channels: int | None = None) -> SmallClassifier:
+    """The classifier for a labelled built-in dataset, trained on first use and cached."""
+    import ganzoo.data as gdata
+
+    data = gdata.load(dataset, image_size=image_size, channels=channels)
+    if data.kind != "labelled-images":
+        raise ValueError(f"a classifier needs labelled images; {dataset!r} is {data.kind}")
+    key = f"{dataset}-v{VERSION}-px{data.image_size}-c{data.channels}"
+    path = home() / "classifiers" / f"{key}.safetensors"
+    net = SmallClassifier(data.channels, data.num_classes)
+    if path.exists():
+        net.load_state_dict(load_file(path))
+        return net.eval()
+    net = _train(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    save_file(net.state_dict(), tmp)
+    os.replace(tmp, path)
+    return net
+
+
+def accuracy(net: SmallClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
+    return float((net.predict(images) == labels).float().mean())

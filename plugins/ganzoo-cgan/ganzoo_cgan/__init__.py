@@ -1,0 +1,1 @@
+"""Conditional GAN (Mirza & Osindero 2014) as a ganzoo plugin."""

@@ -1,0 +1,130 @@
+"""Conditional GAN (Mirza & Osindero 2014), readable top to bottom.
+
+Both players see extra information y, here the class label:
+
+    min_G max_D  E_{x,y}[log D(x | y)] + E_{z,y}[log(1 - D(G(z | y) | y))]
+
+G gets y beside its noise, so it can be asked for a class; D gets y beside the
+image, so a sample of the wrong class is a fake even when it looks real. The label
+enters as a learned embedding (``conditioning="embedding"``) or a one-hot vector
+(``"one-hot"``), in both nets.
+
+``arch="mlp"``: the paper's MNIST setting, multilayer perceptrons on [z, y] and
+[x, y]. ``arch="conv"``: DCGAN nets, with y joined to z for G and broadcast to
+extra image channels for D.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.losses import build_loss
+from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, StepContext
+from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, init_dcgan, mlp
+
+
+class LabelCode(nn.Module):
+    """A label as a vector: a learned embedding or a one-hot code."""
+
+    def __init__(self, num_classes: int, conditioning: str, embed_dim: int) -> None:
+        super().__init__()
+        if conditioning not in ("embedding", "one-hot"):
+            raise ValueError(f"conditioning must be 'embedding' or 'one-hot', not {conditioning!r}")
+        self.num_classes = num_classes
+        self.embedding = nn.Embedding(num_classes, embed_dim) if conditioning == "embedding" else None
+        self.dim = embed_dim if self.embedding is not None else num_classes
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        if self.embedding is not None:
+            return self.embedding(labels)
+        return nn.functional.one_hot(labels, self.num_classes).float()
+
+
+class CGANGenerator(Generator):
+    def __init__(self, latent_dim: int, num_classes: int, shape: tuple[int, int, int], arch: str,
+                 conditioning: str, embed_dim: int, hidden: int, width: int) -> None:
+        super().__init__(latent_dim, num_classes, shape=list(shape), arch=arch, conditioning=conditioning,
+                         embed_dim=embed_dim, hidden=hidden, width=width)
+        self.shape = shape
+        self.label = LabelCode(num_classes, conditioning, embed_dim)
+        inputs = latent_dim + self.label.dim
+        if arch == "mlp":
+            size = int(torch.tensor(shape).prod())
+            self.body = nn.Sequential(mlp([inputs, hidden, hidden * 2, size], activation=nn.ReLU), nn.Tanh())
+        else:
+            self.body = ConvGenerator(inputs, shape[0], shape[1], width)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("a conditional generator needs labels")
+        return self.body(torch.cat([z, self.label(labels)], dim=1)).view(-1, *self.shape)
+
+
+class CGANDiscriminator(Discriminator):
+    def __init__(self, num_classes: int, shape: tuple[int, int, int], arch: str, conditioning: str,
+                 embed_dim: int, hidden: int, width: int) -> None:
+        super().__init__(num_classes=num_classes, shape=list(shape), arch=arch, conditioning=conditioning,
+                         embed_dim=embed_dim, hidden=hidden, width=width)
+        self.arch = arch
+        self.label = LabelCode(num_classes, conditioning, embed_dim)
+        if arch == "mlp":
+            size = int(torch.tensor(shape).prod())
+            self.body = mlp([size + self.label.dim, hidden * 2, hidden, 1], dropout=0.3)
+        else:
+            self.body = ConvDiscriminator(shape[0] + self.label.dim, shape[1], width, norm="batch")
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        code = self.label(labels)
+        if self.arch == "mlp":
+            return self.body(torch.cat([x.flatten(1), code], dim=1))
+        maps = code.view(len(x), -1, 1, 1).expand(-1, -1, x.shape[2], x.shape[3])  # y on every pixel
+        return self.body(torch.cat([x, maps.to(x.dtype)], dim=1))
+
+
+class CGAN(GanModel):
+    def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
+        super().__init__(config, data)
+        if config["arch"] not in ("mlp", "conv"):
+            raise ValueError(f"arch must be 'mlp' or 'conv', not {config['arch']!r}")
+        self.convolutional = config["arch"] == "conv"
+        shape = (data.channels, data.image_size, data.image_size)
+        common = dict(arch=config["arch"], conditioning=config["conditioning"], embed_dim=config["embed_dim"],
+                      hidden=config["hidden"], width=config["width"])
+        self.G = CGANGenerator(config["latent_dim"], data.num_classes, shape, **common)
+        self.D = CGANDiscriminator(data.num_classes, shape, **common)
+        if self.convolutional:
+            init_dcgan(self.G)
+            init_dcgan(self.D)
+        self.loss = build_loss(config["loss"])
+
+    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        betas = (self.config["beta1"], 0.999)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), self.config["lr"], betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config["lr"], betas=betas)
+        return {"G": self.opt_g, "D": self.opt_d}
+
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
+        real, labels = batch
+        z = torch.randn(len(real), self.G.latent_dim, device=real.device)
+        asked = torch.randint(self.data.num_classes, (len(real),), device=real.device)  # classes G must draw
+        with torch.no_grad(), ctx.autocast():
+            fake = self.G(z, asked)
+        self.opt_d.zero_grad(set_to_none=True)
+        with ctx.autocast():
+            loss_d = self.loss.d_loss(self.D(real, labels), self.D(fake, asked))
+        ctx.backward(loss_d)
+        ctx.step_optimizer(self.opt_d)
+        self.opt_g.zero_grad(set_to_none=True)
+        with ctx.autocast():
+            loss_g = self.loss.g_loss(self.D(self.G(z, asked), asked))
+        ctx.backward(loss_g)
+        ctx.step_optimizer(self.opt_g)
+        return {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+
+
+def build(config: Mapping[str, Any], data: DataInfo) -> CGAN:
+    return CGAN(config, data)

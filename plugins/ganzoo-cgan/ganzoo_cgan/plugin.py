@@ -1,0 +1,34 @@
+"""Entry point: registers CGAN declaratively (no torch imported here)."""
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.registry import ModelSpec, Paper
+
+PAPER = Paper("Conditional Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1411.1784",
+              "Mirza & Osindero")
+
+
+@hookimpl
+def ganzoo_register_models(register):
+    register(ModelSpec(
+        name="cgan",
+        summary="Conditional GAN: G and D both see the class label; `ganzoo sample --labels 3,3,7`.",
+        task="conditional",
+        builder="ganzoo_cgan.model:build",
+        paper=PAPER,
+        data_kinds=("labelled-images",),
+        defaults={
+            "arch": "conv",  # DCGAN nets with label maps; "mlp" is the paper's MNIST setting
+            "conditioning": "embedding",  # or "one-hot"
+            "embed_dim": 32,  # size of the learned label embedding
+            "latent_dim": 64,
+            "hidden": 512,
+            "width": 32,  # conv arch: feature maps
+            "loss": "non-saturating",
+            "lr": 2e-4,
+            "beta1": 0.5,
+            "batch_size": 64,
+            "steps": 3000,
+            "sample_every": 250,
+            "checkpoint_every": 1000,
+        },
+    ))

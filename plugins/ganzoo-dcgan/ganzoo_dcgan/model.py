@@ -1,0 +1,85 @@
+"""DCGAN (Radford, Metz & Chintala 2015), readable top to bottom.
+
+The architecture guidelines that made GANs train on images:
+
+- replace pooling with strided convolutions (D) and transposed convolutions (G);
+- batch norm in both nets, except G's output layer and D's input layer;
+- no fully connected hidden layers;
+- ReLU in G, tanh at its output; LeakyReLU(0.2) in D;
+- Adam with lr 2e-4 and beta1 0.5; weights from N(0, 0.02).
+
+G maps z (100-d) through a 4x4 transposed convolution and stride-2 stages to a
+32x32 or 64x64 image of 1 or 3 channels; D mirrors it down to a single logit
+(``ganzoo.nn.layers.ConvGenerator`` / ``ConvDiscriminator``, shared with WGAN).
+Trained with the non-saturating loss as in the paper; any registered loss works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from ganzoo.losses import build_loss
+from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, StepContext
+from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, images_of, init_dcgan
+
+
+class DCGANGenerator(Generator):
+    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int) -> None:
+        super().__init__(latent_dim, channels=channels, image_size=image_size, width=width)
+        self.body = ConvGenerator(latent_dim, channels, image_size, width)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(z)
+
+
+class DCGANDiscriminator(Discriminator):
+    def __init__(self, channels: int, image_size: int, width: int) -> None:
+        super().__init__(channels=channels, image_size=image_size, width=width)
+        self.body = ConvDiscriminator(channels, image_size, width, norm="batch")
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(x)
+
+
+class DCGAN(GanModel):
+    convolutional = True
+
+    def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
+        super().__init__(config, data)
+        self.G = DCGANGenerator(config["latent_dim"], data.channels, data.image_size, config["width"])
+        self.D = DCGANDiscriminator(data.channels, data.image_size, config["width"])
+        init_dcgan(self.G)
+        init_dcgan(self.D)
+        self.loss = build_loss(config["loss"])
+
+    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        betas = (self.config["beta1"], 0.999)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), self.config["lr"], betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config["lr"], betas=betas)
+        return {"G": self.opt_g, "D": self.opt_d}
+
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
+        real = images_of(batch)
+        z = torch.randn(len(real), self.G.latent_dim, device=real.device)
+        # D: real images up, generated ones down (separate batches, as in the paper's code)
+        with torch.no_grad(), ctx.autocast():
+            fake = self.G(z)
+        self.opt_d.zero_grad(set_to_none=True)
+        with ctx.autocast():
+            loss_d = self.loss.d_loss(self.D(real), self.D(fake))
+        ctx.backward(loss_d)
+        ctx.step_optimizer(self.opt_d)
+        # G: make D call its samples real
+        self.opt_g.zero_grad(set_to_none=True)
+        with ctx.autocast():
+            loss_g = self.loss.g_loss(self.D(self.G(z)))
+        ctx.backward(loss_g)
+        ctx.step_optimizer(self.opt_g)
+        return {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+
+
+def build(config: Mapping[str, Any], data: DataInfo) -> DCGAN:
+    return DCGAN(config, data)

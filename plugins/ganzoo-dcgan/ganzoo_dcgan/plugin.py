@@ -1,0 +1,31 @@
+"""Entry point: registers DCGAN declaratively (no torch imported here)."""
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.registry import ModelSpec, Paper
+
+PAPER = Paper("Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks",
+              2015, "https://arxiv.org/abs/1511.06434", "Radford, Metz & Chintala")
+
+
+@hookimpl
+def ganzoo_register_models(register):
+    register(ModelSpec(
+        name="dcgan",
+        summary="All-convolutional GAN: strided convs, batch norm, ReLU/LeakyReLU, tanh; 32 or 64 px.",
+        task="unconditional",
+        builder="ganzoo_dcgan.model:build",
+        paper=PAPER,
+        data_kinds=("images",),
+        defaults={
+            "loss": "non-saturating",
+            "latent_dim": 100,
+            "width": 64,  # feature maps of G's last and D's first layer (ngf = ndf)
+            "lr": 2e-4,
+            "beta1": 0.5,
+            "batch_size": 64,
+            "steps": 3000,
+            "ema": True,
+            "sample_every": 250,
+            "checkpoint_every": 500,
+        },
+    ))

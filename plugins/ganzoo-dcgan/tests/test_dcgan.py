@@ -1,0 +1,45 @@
+"""DCGAN: the paper's architecture rules, at 32 and 64 px, 1 and 3 channels."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+import ganzoo
+from ganzoo.nn.base import DataInfo
+
+
+def build(size: int, channels: int):
+    from ganzoo_dcgan.model import DCGAN
+
+    return DCGAN(dict(ganzoo.get_spec("dcgan").defaults), DataInfo("x", "images", size, channels))
+
+
+@pytest.mark.parametrize("size, channels, stages", [(32, 1, 3), (32, 3, 3), (64, 3, 4), (64, 1, 4)])
+def test_shapes_and_strided_stages(size: int, channels: int, stages: int) -> None:
+    model = build(size, channels)
+    with torch.no_grad():
+        images = model.G(torch.randn(5, 100))
+        assert images.shape == (5, channels, size, size) and images.abs().max() <= 1  # tanh output
+        assert model.D(images).shape == (5, 1)
+    strided_g = [m for m in model.G.modules() if isinstance(m, nn.ConvTranspose2d) and m.stride == (2, 2)]
+    strided_d = [m for m in model.D.modules() if isinstance(m, nn.Conv2d) and m.stride == (2, 2)]
+    assert len(strided_g) == len(strided_d) == stages
+    assert not any(isinstance(m, (nn.Linear, nn.MaxPool2d)) for m in model.G.modules())  # no FC, no pooling
+    assert not any(isinstance(m, (nn.Linear, nn.MaxPool2d)) for m in model.D.modules())
+
+
+def test_batch_norm_placement_activations_and_init() -> None:
+    model = build(64, 3)
+    g_layers, d_layers = list(model.G.body.net), list(model.D.body.net)
+    assert isinstance(g_layers[-1], nn.Tanh) and isinstance(g_layers[-2], nn.ConvTranspose2d)  # no BN at G's output
+    assert isinstance(d_layers[1], nn.LeakyReLU) and d_layers[1].negative_slope == 0.2  # no BN at D's input
+    assert any(isinstance(m, nn.ReLU) for m in g_layers) and any(isinstance(m, nn.BatchNorm2d) for m in d_layers)
+    weights = torch.cat([m.weight.flatten() for m in model.G.modules() if isinstance(m, nn.ConvTranspose2d)])
+    assert abs(float(weights.std()) - 0.02) < 0.002 and abs(float(weights.mean())) < 0.002
+
+
+def test_unsupported_size_says_what_to_do() -> None:
+    with pytest.raises(ValueError, match="--image-size 32 or 64"):
+        build(48, 3)

@@ -1,0 +1,34 @@
+"""Entry point: registers the model declaratively (no torch imported here)."""
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.registry import ModelSpec, Paper
+
+PAPER = Paper("Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1406.2661", "Goodfellow et al.")
+
+
+@hookimpl
+def ganzoo_register_models(register):
+    register(ModelSpec(
+        name="vanilla",
+        summary="The original GAN: MLP generator and discriminator, k D steps per G step.",
+        task="points-2d",
+        builder="ganzoo_vanilla.model:build",
+        paper=PAPER,
+        data_kinds=("points-2d", "images"),
+        defaults={
+            "loss": "non-saturating",  # the paper's practical choice; "minimax" is Algorithm 1 verbatim
+            "latent_dim": 16,
+            "hidden": 128,
+            "layers": 3,
+            "d_steps": 1,  # k in Algorithm 1; the paper used k = 1
+            "pack": 1,  # PacGAN: D judges this many samples jointly
+            "r1": 1.0,  # R1 penalty on real data (Mescheder et al. 2018); 0 = the paper's GAN
+            "lr": 1e-3,
+            "lr_schedule": "linear-decay",  # constant for half the run, then to zero: sharpens the modes
+            "beta1": 0.5,
+            "batch_size": 256,
+            "steps": 5000,
+            "sample_every": 500,
+            "checkpoint_every": 1000,
+        },
+    ))

@@ -1,0 +1,1 @@
+"""Wasserstein GANs (clipping and gradient penalty) as a ganzoo plugin."""

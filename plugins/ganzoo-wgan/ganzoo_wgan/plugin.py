@@ -1,0 +1,34 @@
+"""Entry point: registers WGAN and WGAN-GP declaratively (no torch imported here)."""
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.registry import ModelSpec, Paper
+
+WGAN = Paper("Wasserstein GAN", 2017, "https://arxiv.org/abs/1701.07875", "Arjovsky, Chintala & Bottou")
+WGAN_GP = Paper("Improved Training of Wasserstein GANs", 2017, "https://arxiv.org/abs/1704.00028",
+                "Gulrajani et al.")
+SHARED = {"latent_dim": 16, "hidden": 128, "layers": 3, "width": 64, "n_critic": 5, "batch_size": 256,
+          "sample_every": 500, "checkpoint_every": 1000}
+
+
+@hookimpl
+def ganzoo_register_models(register):
+    register(ModelSpec(
+        name="wgan",
+        summary="Wasserstein GAN: a critic kept Lipschitz by clipping weights to [-0.01, 0.01], RMSProp, 5 critic steps.",
+        task="points-2d",
+        builder="ganzoo_wgan.model:build",
+        paper=WGAN,
+        data_kinds=("points-2d", "images"),
+        defaults={**SHARED, "loss": "wasserstein", "clip": 0.01, "optimizer": "rmsprop", "lr": 5e-5,
+                  "critic_norm": "batch", "steps": 5000},
+    ))
+    register(ModelSpec(
+        name="wgan-gp",
+        summary="WGAN with a gradient penalty (lambda 10) instead of clipping; no batch norm in the critic; Adam.",
+        task="points-2d",
+        builder="ganzoo_wgan.model:build",
+        paper=WGAN_GP,
+        data_kinds=("points-2d", "images"),
+        defaults={**SHARED, "loss": "wasserstein-gp", "clip": 0.0, "optimizer": "adam", "lr": 1e-4, "beta1": 0.5,
+                  "beta2": 0.9, "critic_norm": "layer", "steps": 5000},
+    ))
