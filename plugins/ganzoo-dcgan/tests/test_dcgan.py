@@ -36,8 +36,8 @@ def test_batch_norm_placement_activations_and_init() -> None:
     assert isinstance(g_layers[-1], nn.Tanh) and isinstance(g_layers[-2], nn.ConvTranspose2d)  # no BN at G's output
     assert isinstance(d_layers[1], nn.LeakyReLU) and d_layers[1].negative_slope == 0.2  # no BN at D's input
     assert any(isinstance(m, nn.ReLU) for m in g_layers) and any(isinstance(m, nn.BatchNorm2d) for m in d_layers)
-    weights = torch.cat([m.weight.flatten() for m in model.G.modules() if isinstance(m, nn.ConvTranspose2d)])
-    assert abs(float(weights.std()) - 0.02) < 0.002 and abs(float(weights.mean())) < 0.002
+    weights = torch.cat([m.weight.detach().flatten() for m in model.G.modules() if isinstance(m, nn.ConvTranspose2d)])
+    assert abs(weights.std().item() - 0.02) < 0.002 and abs(weights.mean().item()) < 0.002
 
 
 def test_unsupported_size_says_what_to_do() -> None:
