@@ -8,7 +8,6 @@ resume, NaN guards, Ctrl-C, progress, the trainer hooks and DistributedDataParal
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import importlib
 import json
@@ -17,13 +16,11 @@ import signal
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from ganzoo._version import __version__
 from ganzoo.data import check_compatible, load as load_data
@@ -38,55 +35,13 @@ from ganzoo.training.config import ConfigError, read_config_file, resolve
 from ganzoo.training.device import (autocast_factory, pick_device, pick_precision, pick_threads,
                                     use_channels_last)
 from ganzoo.training.ema import EMA, unwrap
+from ganzoo.training.progress import Progress
+from ganzoo.training.run import Run
 from ganzoo.training.stream import BatchStream
 
 
 class TrainingDivergedError(GanzooError):
     """A loss became NaN or infinite."""
-
-
-@dataclass
-class Run:
-    """A training run, as trainer hooks see it."""
-
-    dir: Path
-    config: dict[str, Any]
-    spec: ModelSpec
-    model: GanModel
-    data_info: DataInfo
-    data_source: str
-    world: ddp.World = field(default_factory=ddp.World)
-    step: int = 0
-    ema: EMA | None = None
-    status: str = "running"
-
-    @property
-    def is_main(self) -> bool:
-        return self.world.is_main
-
-    @property
-    def checkpoints_dir(self) -> Path:
-        return self.dir / "checkpoints"
-
-    @property
-    def samples_dir(self) -> Path:
-        return self.dir / "samples"
-
-    @property
-    def metrics_path(self) -> Path:
-        return self.dir / "metrics.jsonl"
-
-    @property
-    def last_checkpoint(self) -> Path | None:
-        path = self.checkpoints_dir / "last.pt"
-        return path if path.exists() else None
-
-    def sampling_nets(self) -> dict[str, nn.Module]:
-        """Eval-mode copies for sampling: the EMA nets where kept, else the live weights."""
-        nets = {name: copy.deepcopy(unwrap(net)).eval() for name, net in self.model.nets().items()}
-        if self.ema is not None:
-            nets.update(self.ema.shadow)
-        return nets
 
 
 def _plugin_version(spec: ModelSpec) -> str:
@@ -429,8 +384,8 @@ class Trainer:
         self._finish(start_time, started_at, metrics)
         return run
 
-    def _progress(self, start: int) -> _Progress:
-        return _Progress(self.total_steps, start, enabled=self.run.is_main and not self.quiet)
+    def _progress(self, start: int) -> Progress:
+        return Progress(self.total_steps, start, enabled=self.run.is_main and not self.quiet)
 
     def _finish(self, start_time: float, started_at: int, metrics: dict[str, float], error: str | None = None) -> None:
         run = self.run
@@ -461,36 +416,6 @@ class Trainer:
             self.optimizers.clear()
             self.schedulers.clear()
             ddp.teardown(self.world)
-
-
-class _Progress:
-    """A tqdm bar with live losses on a terminal; a line every 10 % elsewhere (CI logs)."""
-
-    def __init__(self, total: int, start: int, enabled: bool) -> None:
-        self.enabled, self.total = enabled, total
-        self.tty = enabled and sys.stderr.isatty()
-        self.bar = None
-        if self.tty:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=start, unit="step", dynamic_ncols=True, file=sys.stderr)
-        self.every = max(total // 10, 1)
-        self.last = start
-
-    def update(self, step: int, metrics: dict[str, float]) -> None:
-        shown = {k: v for k, v in metrics.items() if k not in ("lr", "epoch", "seconds")}
-        if self.bar is not None:
-            self.bar.update(step - self.last)
-            self.bar.set_postfix({k: f"{v:.3g}" for k, v in shown.items()}, refresh=False)
-        elif self.enabled and (step // self.every > self.last // self.every or step == self.total):
-            text = "  ".join(f"{k} {v:.3g}" for k, v in shown.items())
-            print(f"step {step}/{self.total}  {text}", file=sys.stderr, flush=True)
-        self.last = step
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def _main_thread() -> bool:
