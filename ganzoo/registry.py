@@ -42,6 +42,7 @@ __all__ = [
     "Spec",
     "WeightsSpec",
     "as_dict",
+    "load_builder",
     "split_tag",
 ]
 
@@ -354,6 +355,14 @@ class Registry:
 def _pick_tag(model: str, available: list[WeightsSpec]) -> WeightsSpec:
     tags = ", ".join(f"{model}.{w.tag}" for w in available)
     raise UnknownWeightsError(f"{model} (no default tag; choose one of {tags})", [])
+
+
+def load_builder(reference: str) -> Any:
+    """Import what a lazy ``"package.module:attribute"`` string names (only when it is used)."""
+    import importlib
+
+    module, _, attr = reference.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def split_tag(name: str) -> tuple[str, str | None]:

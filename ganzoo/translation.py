@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from ganzoo.data.base import to_unit_range
-from ganzoo.data.folders import IMAGE_EXTENSIONS, decode
+from ganzoo.data.folders import IMAGE_EXTENSIONS, decode, images_in
 from ganzoo.errors import DataError, GanzooError
 from ganzoo.imaging import save_grid
 from ganzoo.loading import LoadedModel
@@ -22,7 +22,7 @@ OPPOSITE = {"a2b": "b2a", "b2a": "a2b"}
 def _inputs(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    files, _ = images_in(path)
     if not files:
         raise DataError(f"no images in {str(path)!r} (looked for {', '.join(sorted(IMAGE_EXTENSIONS))}).")
     return files

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import warnings
 from typing import Any
@@ -12,6 +11,7 @@ import click
 
 from ganzoo._version import __version__
 from ganzoo.errors import GanzooError
+from ganzoo.registry import load_builder
 
 #: command name -> "module:attribute"; kept sorted as `ganzoo --help` shows it.
 COMMANDS = {
@@ -39,8 +39,7 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
-            module, _, attr = self.lazy[name].partition(":")
-            return getattr(importlib.import_module(module), attr)
+            return load_builder(self.lazy[name])
         return super().get_command(ctx, name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:

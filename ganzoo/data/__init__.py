@@ -7,13 +7,13 @@ one, is read as an image folder.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from ganzoo.data.base import GanData, ImageTensorDataset, PointsDataset, UnpairedDataset, accepts, check_compatible
 from ganzoo.data.transforms import convert_channels
 from ganzoo.errors import UnknownDatasetError
+from ganzoo.registry import load_builder
 
 __all__ = [
     "GanData",
@@ -51,9 +51,7 @@ def load(data: str | Path, *, seed: int = 0, image_size: int | None = None, chan
     except UnknownDatasetError as err:
         err.args = (str(err) + " Or pass a folder path (./my-images).",)
         raise
-    module, _, attr = spec.builder.partition(":")
-    builder = getattr(importlib.import_module(module), attr)
-    loaded: GanData = builder(**{**spec.options, **options, "seed": seed, "image_size": image_size})
+    loaded: GanData = load_builder(spec.builder)(**{**spec.options, **options, "seed": seed, "image_size": image_size})
     if channels is not None and loaded.channels is not None and channels != loaded.channels:
         _convert(loaded, channels)
     return loaded

@@ -8,13 +8,13 @@ generator's version whenever its drawing code changes.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ganzoo.files import atomic_write
 from ganzoo.paths import home
 
 
@@ -30,13 +30,5 @@ def cached_tensors(key: str, make: Callable[[], dict[str, torch.Tensor]]) -> dic
         except (SafetensorError, OSError, ValueError):
             path.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, never trusted
     tensors = make()
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, tmp))
     return tensors

@@ -73,7 +73,7 @@ def _is_image(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
 
 
-def _images_in(folder: Path) -> tuple[list[Path], list[Path]]:
+def images_in(folder: Path) -> tuple[list[Path], list[Path]]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     return [p for p in files if _is_image(p)], [p for p in files if not _is_image(p)]
 
@@ -85,11 +85,11 @@ def detect_layout(root: Path) -> str:
         raise DataError(f"{str(root)!r} is a file; --data takes a folder of images or a dataset name.")
     if (root / "trainA").is_dir() and (root / "trainB").is_dir():
         return "unpaired"
-    images, _ = _images_in(root)
+    images, _ = images_in(root)
     if images:
         return "flat"
     subfolders = [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
-    if any(_images_in(p)[0] for p in subfolders):
+    if any(images_in(p)[0] for p in subfolders):
         return "classes"
     raise DataError(
         f"no images found in {str(root)!r} (looked for {', '.join(sorted(IMAGE_EXTENSIONS))}). "
@@ -108,7 +108,7 @@ def scan(root: Path | str) -> Scan:
     else:
         groups = {name: root / name for name in ("trainA", "trainB", "testA", "testB") if (root / name).is_dir()}
     for group, folder in groups.items():
-        images, others = _images_in(folder)
+        images, others = images_in(folder)
         result.ignored += others
         good = []
         for path in images:

@@ -144,10 +144,7 @@ class HingeLoss(AdversarialLoss):
 
 def build_loss(name: str, **options: object) -> AdversarialLoss:
     """A loss by registered name (plugins may register more)."""
-    import importlib
-
     from ganzoo.plugins import get_host
+    from ganzoo.registry import load_builder
 
-    spec = get_host().registry.losses.get(name)
-    module, _, attr = spec.builder.partition(":")
-    return getattr(importlib.import_module(module), attr)(**options)
+    return load_builder(get_host().registry.losses.get(name).builder)(**options)

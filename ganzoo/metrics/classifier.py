@@ -3,20 +3,16 @@
 It judges generated images offline: its predictions score conditional models (is
 this the class that was asked for?) and its penultimate features give FID-style
 Fréchet distances without downloading Inception weights, as practitioners do for
-MNIST-like data. Trained deterministically; cached under
-``GANZOO_HOME/classifiers`` as safetensors.
+MNIST-like data. Trained deterministically; its weights are cached like any
+generated tensors (``ganzoo.data.cache``).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ganzoo.paths import home
+from ganzoo.data.cache import cached_tensors
 
 VERSION = 1
 TRAIN_STEPS = 600
@@ -74,19 +70,10 @@ def get_classifier(dataset: str, image_size: int | None = None, channels: int | 
     data = gdata.load(dataset, image_size=image_size, channels=channels)
     if data.kind != "labelled-images":
         raise ValueError(f"a classifier needs labelled images; {dataset!r} is {data.kind}")
-    key = f"{dataset}-v{VERSION}-px{data.image_size}-c{data.channels}"
-    path = home() / "classifiers" / f"{key}.safetensors"
+    key = f"classifier-{dataset}-v{VERSION}-px{data.image_size}-c{data.channels}"
     net = SmallClassifier(data.channels, data.num_classes)
-    if path.exists():
-        net.load_state_dict(load_file(path))
-        return net.eval()
-    net = _train(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    save_file(net.state_dict(), tmp)
-    os.replace(tmp, path)
-    return net
+    net.load_state_dict(cached_tensors(key, lambda: _train(data).state_dict()))
+    return net.eval()
 
 
 def accuracy(net: SmallClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:

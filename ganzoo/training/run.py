@@ -53,8 +53,8 @@ class Run:
         return path if path.exists() else None
 
     def sampling_nets(self) -> dict[str, nn.Module]:
-        """Eval-mode copies for sampling: the EMA nets where kept, else the live weights."""
-        nets = {name: copy.deepcopy(unwrap(net)).eval() for name, net in self.model.nets().items()}
+        """Eval-mode copies of the sampling nets: the EMA nets where kept, else the live weights."""
         if self.ema is not None:
-            nets.update(self.ema.shadow)
-        return nets
+            return dict(self.ema.shadow)
+        live = self.model.nets()
+        return {name: copy.deepcopy(unwrap(live[name])).eval() for name in self.model.sampler_names}

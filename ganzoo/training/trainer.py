@@ -9,7 +9,6 @@ resume, NaN guards, Ctrl-C, progress, the trainer hooks and DistributedDataParal
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import json
 import math
 import signal
@@ -28,7 +27,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.imaging import save_grid, save_scatter
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.model import GanModel, StepContext
-from ganzoo.registry import ModelSpec
+from ganzoo.registry import ModelSpec, load_builder
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed as ddp
 from ganzoo.training.config import ConfigError, read_config_file, resolve
@@ -52,9 +51,8 @@ def _plugin_version(spec: ModelSpec) -> str:
 
 
 def build_model(spec: ModelSpec, config: dict[str, Any], data_info: DataInfo) -> GanModel:
-    module, _, attr = spec.builder.partition(":")
     try:
-        builder = getattr(importlib.import_module(module), attr)
+        builder = load_builder(spec.builder)
     except (ImportError, AttributeError) as exc:
         raise GanzooError(f"model {spec.name!r}: cannot import its builder {spec.builder!r} ({exc}); "
                           f"reinstall its plugin {spec.plugin!r}.") from exc
