@@ -54,6 +54,7 @@ __all__ = [
     "get_registry",
     "sample",
     "train",
+    "translate",
 ]
 
 
@@ -90,6 +91,13 @@ def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
     from ganzoo.loading import sample as _sample
 
     return _sample(source, n, labels=labels, seed=seed, truncation=truncation)
+
+
+def translate(source: str | Path, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
+    """Translate a batch of images in [-1, 1] (N, C, H, W) with an image-to-image run or checkpoint."""
+    from ganzoo.loading import translate as _translate
+
+    return _translate(source, images, direction)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -114,6 +114,22 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
     return torch.cat(out)
 
 
+@torch.no_grad()
+def translate(source: str | Path | LoadedModel, images: torch.Tensor, direction: str = "a2b",
+              device: str = "cpu") -> torch.Tensor:
+    """Images in [-1, 1] translated ``a2b`` or ``b2a`` (batched; returned on the CPU as float32)."""
+    loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
+    if not loaded.model.directions:
+        raise GanzooError(f"model {loaded.meta['model']!r} is not an image-to-image model; use ganzoo.sample().")
+    info = loaded.data_info
+    expected = (info.channels, info.image_size, info.image_size)
+    if images.dim() != 4 or tuple(images.shape[1:]) != expected:
+        raise GanzooError(f"expected images of shape (N, {', '.join(map(str, expected))}) in [-1, 1], "
+                          f"got {tuple(images.shape)}; resize them to the model's {info.image_size} px first.")
+    return torch.cat([loaded.model.translate(images[i : i + CHUNK], direction, loaded.nets).float().cpu()
+                      for i in range(0, len(images), CHUNK)])
+
+
 def load(source: str | Path, direction: str = "a2b") -> nn.Module:
     """The trained generator (EMA weights where kept); for image-to-image models, the
     ``direction`` one."""

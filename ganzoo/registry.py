@@ -100,6 +100,8 @@ class ModelSpec:
     paper: Paper | None = None
     data_kinds: tuple[str, ...] = ()
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: named bundles of settings over ``defaults``, e.g. {"paper": {"image_size": 256, ...}}
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     plugin: str = ""  # set by the registry to the registering distribution
 
     kind = "model"
@@ -121,6 +123,11 @@ class ModelSpec:
             )
         object.__setattr__(self, "data_kinds", kinds)
         object.__setattr__(self, "defaults", _frozen(self.defaults))
+        for preset, settings in self.presets.items():
+            _check_name("preset", preset)  # its keys are checked like any setting when a run resolves it
+            if not isinstance(settings, Mapping):
+                raise RegistrationError(f"model {self.name!r}: preset {preset!r} must be a mapping of settings.")
+        object.__setattr__(self, "presets", _frozen({k: _frozen(v) for k, v in self.presets.items()}))
 
     @property
     def qualified_name(self) -> str:
@@ -380,7 +387,7 @@ def as_dict(spec: Spec | Paper) -> dict[str, Any]:
         if isinstance(value, Paper):
             value = as_dict(value)
         elif isinstance(value, Mapping):
-            value = dict(value)
+            value = {k: dict(v) if isinstance(v, Mapping) else v for k, v in value.items()}
         elif isinstance(value, tuple):
             value = list(value)
         out[name] = value

@@ -21,7 +21,7 @@ CASES = [(m.qualified_name, kind) for m in HOST.registry.list_models() for kind 
 
 def test_official_families_are_installed() -> None:
     names = {m.name for m in HOST.registry.list_models()}
-    assert {"vanilla", "cgan", "dcgan", "wgan", "wgan-gp"} <= names
+    assert {"vanilla", "cgan", "dcgan", "wgan", "wgan-gp", "cyclegan"} <= names
     assert all(p.status == "ok" for p in HOST.plugins), [(p.name, p.error) for p in HOST.plugins if p.status != "ok"]
 
 
@@ -32,10 +32,16 @@ def test_model_trains_resumes_and_samples(tmp_path, model: str, kind: str) -> No
     small = dict(steps=2, batch_size=8, sample_every=2, checkpoint_every=1, sample_count=8, quiet=True)
     if "width" in spec.defaults:
         small["width"] = 8
+    if "ngf" in spec.defaults:  # image-to-image nets
+        small.update(ngf=8, ndf=8, n_blocks=1, image_size=32)
     run = ganzoo.train(model, DATA_FOR_KIND[kind], out=tmp_path, **small)
     again = ganzoo.train(resume=run.dir, steps=3, quiet=True)
     assert again.step == 3
     if kind == "unpaired-images":
+        x = torch.rand(2, run.data_info.channels, 32, 32) * 2 - 1
+        for direction in ("a2b", "b2a"):
+            y = ganzoo.translate(run.dir, x, direction)
+            assert y.shape == x.shape and torch.isfinite(y).all() and y.abs().max() <= 1
         return
     labels = torch.tensor([0, 1]) if kind == "labelled-images" and spec.task == "conditional" else None
     out = ganzoo.sample(run.dir, 2, labels=labels)

@@ -34,6 +34,8 @@ def registry() -> Registry:
         dict(builder="no_colon"),
         dict(task="Not A Task"),
         dict(data_kinds=("voxels",)),
+        dict(presets={"Paper!": {"lr": 1.0}}),
+        dict(presets={"paper": 256}),
     ],
 )
 def test_invalid_model_specs_are_refused_with_a_reason(bad: dict) -> None:
@@ -48,6 +50,10 @@ def test_specs_are_frozen_including_their_defaults() -> None:
         spec.name = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         spec.defaults["lr"] = 1.0  # type: ignore[index]
+    with_preset = model("cyclegan", presets={"paper": {"image_size": 256}})
+    with pytest.raises(TypeError):
+        with_preset.presets["paper"]["image_size"] = 64  # type: ignore[index]
+    assert as_dict(with_preset)["presets"] == {"paper": {"image_size": 256}}
 
 
 def test_weights_spec_demands_a_full_sha256_and_size() -> None:

@@ -66,6 +66,8 @@ def info_cmd(name: str, as_json: bool) -> None:
     click.echo("defaults:" + ("" if spec.defaults else " -"))
     for key, value in spec.defaults.items():
         click.echo(f"  {key} = {value!r}")
+    for preset, settings in spec.presets.items():
+        click.echo(f"preset {preset} (--preset {preset}): " + ", ".join(f"{k}={v!r}" for k, v in settings.items()))
     click.echo("pretrained:" + ("" if weights else " none"))
     for w in weights:
         default = " (default)" if w.default else ""

