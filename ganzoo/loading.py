@@ -114,13 +114,19 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
     return torch.cat(out)
 
 
+def require_translator(loaded: LoadedModel) -> None:
+    """Refuse, with what to use instead, a model that has no translation directions."""
+    if not loaded.model.directions:
+        raise GanzooError(f"model {loaded.meta['model']!r} is not an image-to-image model; "
+                          "use `ganzoo sample` (ganzoo.sample() in Python).")
+
+
 @torch.no_grad()
 def translate(source: str | Path | LoadedModel, images: torch.Tensor, direction: str = "a2b",
               device: str = "cpu") -> torch.Tensor:
     """Images in [-1, 1] translated ``a2b`` or ``b2a`` (batched; returned on the CPU as float32)."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
-    if not loaded.model.directions:
-        raise GanzooError(f"model {loaded.meta['model']!r} is not an image-to-image model; use ganzoo.sample().")
+    require_translator(loaded)
     info = loaded.data_info
     expected = (info.channels, info.image_size, info.image_size)
     if images.dim() != 4 or tuple(images.shape[1:]) != expected:

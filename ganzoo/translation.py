@@ -10,9 +10,9 @@ from PIL import Image
 
 from ganzoo.data.base import to_unit_range
 from ganzoo.data.folders import IMAGE_EXTENSIONS, decode, images_in
-from ganzoo.errors import DataError, GanzooError
+from ganzoo.errors import DataError
 from ganzoo.imaging import save_grid
-from ganzoo.loading import LoadedModel
+from ganzoo.loading import LoadedModel, require_translator, translate
 
 BATCH = 16
 GRID_ROWS = 8
@@ -38,8 +38,7 @@ def translate_files(loaded: LoadedModel, source: Path, out: Path, direction: str
                     grid: bool = False) -> tuple[list[Path], Path | None]:
     """Translate every image in ``source`` into ``out`` under the same file name; with ``grid``,
     also write ``out/grid.png`` with rows of input | translation | reconstruction."""
-    if not loaded.model.directions:
-        raise GanzooError(f"model {loaded.meta['model']!r} is not an image-to-image model; use `ganzoo sample`.")
+    require_translator(loaded)  # before reading any file
     info = loaded.data_info
     files = _inputs(source)
     out.mkdir(parents=True, exist_ok=True)
@@ -48,13 +47,13 @@ def translate_files(loaded: LoadedModel, source: Path, out: Path, direction: str
     for start in range(0, len(files), BATCH):
         chunk = files[start : start + BATCH]
         x = to_unit_range(torch.stack([decode(f, info.image_size, info.channels) for f in chunk]))
-        y = loaded.model.translate(x, direction, loaded.nets).float().cpu()
+        y = translate(loaded, x, direction)
         for file, image in zip(chunk, y):
             target = out / file.name
             _to_pil(image).save(target)
             written.append(target)
         if grid and len(rows) < GRID_ROWS * 3:
-            back = loaded.model.translate(y, OPPOSITE[direction], loaded.nets).float().cpu()
+            back = translate(loaded, y, OPPOSITE[direction])
             for triple in zip(x, y, back):
                 rows.extend(triple)
     grid_path = save_grid(torch.stack(rows[: GRID_ROWS * 3]), out / "grid.png", nrow=3) if grid else None

@@ -77,13 +77,11 @@ def _train(a: torch.Tensor, b: torch.Tensor, seed: int = 0) -> SmallClassifier:
     return net.eval()
 
 
-def domain_classifier(data: Any, cache: bool = True) -> SmallClassifier:
+def domain_classifier(data: Any) -> SmallClassifier:
     """A classifier of real A (class 0) versus real B (class 1), trained on the training
-    split; cached under GANZOO_HOME for built-in datasets."""
+    split and cached under GANZOO_HOME."""
     a, b = domain_images(data.train, limit=2_000)
     net = SmallClassifier(data.channels, 2)
-    if not cache:
-        return _train(a, b)
     key = f"domains-{data.name}-v{VERSION}-px{data.image_size}-c{data.channels}-n{len(a)}x{len(b)}"
     net.load_state_dict(cached_tensors(key, lambda: _train(a, b).state_dict()))
     return net.eval()

@@ -163,11 +163,11 @@ class CycleGAN(GanModel):
 
     def sample_inputs(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
                       truncation: float | None = None, examples: Any = None) -> dict[str, Any]:
-        """Fixed test images of both domains (the Trainer passes them as ``examples``)."""
+        """Fixed test images of both domains, as the Trainer picked them (``examples``)."""
         if examples is None:
             return {}
         a, b = examples
-        return {"a": a[: max(1, n // 2)], "b": b[: max(1, n // 2)]}
+        return {"a": a, "b": b}
 
     def preview(self, inputs: Mapping[str, Any], nets: Mapping[str, nn.Module]) -> tuple[torch.Tensor, int]:
         """Rows of input | translation | reconstruction: test sketches first, then test photos."""
