@@ -47,6 +47,7 @@ __all__ = [
     "UnknownNameError",
     "UnknownWeightsError",
     "__version__",
+    "evaluate",
     "get_spec",
     "hookimpl",
     "list_models",
@@ -98,6 +99,17 @@ def translate(source: str | Path, images: torch.Tensor, direction: str = "a2b") 
     from ganzoo.loading import translate as _translate
 
     return _translate(source, images, direction)
+
+
+def evaluate(source: str | Path, data: str | Path | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Score a run or checkpoint: ``{"scores": {...}, "provenance": {...}}``.
+
+    Keyword arguments: ``metrics``, ``features``, ``features_weights``, ``n``, ``seed``,
+    ``split``, ``device``, ``out`` (a JSON file); see ``ganzoo.evaluation.evaluate``.
+    """
+    from ganzoo.evaluation import evaluate as _evaluate
+
+    return _evaluate(source, data, **kwargs)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -13,6 +13,7 @@ __all__ = [
     "PluginError",
     "RegistrationError",
     "UnknownDatasetError",
+    "UnknownFeaturesError",
     "UnknownLossError",
     "UnknownModelError",
     "UnknownNameError",
@@ -56,6 +57,11 @@ class UnknownLossError(UnknownNameError):
 class UnknownDatasetError(UnknownNameError):
     kind = "dataset"
     list_command = "ganzoo datasets"
+
+
+class UnknownFeaturesError(UnknownNameError):
+    kind = "feature extractor"
+    list_command = "ganzoo features"
 
 
 class UnknownWeightsError(UnknownNameError):

@@ -38,6 +38,11 @@ def ganzoo_register_weights(register: Any) -> None:
     """Register pretrained weights: call ``register(WeightsSpec(...))`` once per file."""
 
 
+@hookspec
+def ganzoo_register_features(register: Any) -> None:
+    """Register feature extractors for FID-style scores: call ``register(FeatureSpec(...))``."""
+
+
 @hookspec(firstresult=True)
 def ganzoo_fetch_weights(url: str, destination: str) -> bool | None:
     """Download ``url`` (a scheme the core does not know) to ``destination``; return True if handled."""
@@ -61,6 +66,11 @@ def ganzoo_sample(run: Any, step: int, path: str) -> None:
 @hookspec
 def ganzoo_checkpoint(run: Any, step: int, path: str) -> None:
     """Called on rank 0 after a checkpoint was written atomically to ``path``."""
+
+
+@hookspec
+def ganzoo_evaluate(run: Any, step: int, results: dict[str, Any]) -> None:
+    """Called on rank 0 after an in-training evaluation (``--eval-every``) with its scores and provenance."""
 
 
 @hookspec

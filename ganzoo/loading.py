@@ -27,7 +27,8 @@ class LoadedModel:
     model: GanModel
     nets: dict[str, nn.Module]  # eval-mode sampling nets (EMA where the run kept one)
     meta: dict[str, Any]
-    path: Path
+    path: Path | None
+    ema: bool = False  # whether ``nets`` hold the run's EMA weights
 
     @property
     def data_info(self) -> DataInfo:
@@ -76,7 +77,7 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any
             nets[name].load_state_dict(weights)
     for param in model.iter_parameters():
         param.requires_grad_(False)
-    return LoadedModel(model, nets, meta, path)
+    return LoadedModel(model, nets, meta, path, ema=bool(state.get("ema")))
 
 
 def parse_labels(text: str | None, n: int, num_classes: int) -> torch.Tensor | None:

@@ -29,19 +29,21 @@ import pluggy
 from ganzoo import hookspecs
 from ganzoo._version import __version__
 from ganzoo.errors import PluginError, RegistrationError
-from ganzoo.registry import DatasetSpec, LossSpec, ModelSpec, Registry, Spec, WeightsSpec
+from ganzoo.registry import DatasetSpec, FeatureSpec, LossSpec, ModelSpec, Registry, Spec, WeightsSpec
 
 __all__ = ["PluginHost", "PluginInfo", "PluginWarning", "get_host", "reset_host"]
 
 CORE_DISTRIBUTION = "ganzoo"
 #: The core's own features are ordinary plugins (the llm pattern).
-BUILTIN_PLUGINS: tuple[str, ...] = ("ganzoo.builtin.datasets", "ganzoo.builtin.losses", "ganzoo.builtin.jsonl_logger")
+BUILTIN_PLUGINS: tuple[str, ...] = ("ganzoo.builtin.datasets", "ganzoo.builtin.losses", "ganzoo.builtin.features",
+                                     "ganzoo.builtin.jsonl_logger")
 
 REGISTRATION_HOOKS: Mapping[str, type] = {
     "ganzoo_register_models": ModelSpec,
     "ganzoo_register_losses": LossSpec,
     "ganzoo_register_datasets": DatasetSpec,
     "ganzoo_register_weights": WeightsSpec,
+    "ganzoo_register_features": FeatureSpec,
 }
 HOOK_NAMES = tuple(n for n in dir(hookspecs) if n.startswith("ganzoo_"))
 

@@ -25,6 +25,7 @@ from ganzoo.errors import (
     AmbiguousNameError,
     RegistrationError,
     UnknownDatasetError,
+    UnknownFeaturesError,
     UnknownLossError,
     UnknownModelError,
     UnknownNameError,
@@ -35,6 +36,7 @@ __all__ = [
     "DATA_KINDS",
     "KNOWN_TASKS",
     "DatasetSpec",
+    "FeatureSpec",
     "LossSpec",
     "ModelSpec",
     "Paper",
@@ -232,8 +234,35 @@ class WeightsSpec:
         return f"{self.plugin}:{self.name}"
 
 
-Spec = ModelSpec | LossSpec | DatasetSpec | WeightsSpec
-S = TypeVar("S", ModelSpec, LossSpec, DatasetSpec, WeightsSpec)
+@dataclass(frozen=True)
+class FeatureSpec:
+    """A feature network for FID-style scores, selectable with ``--features``.
+
+    ``builder(argument, data, weights)`` returns a ``ganzoo.metrics.features.FeatureExtractor``.
+    An extractor with an ``argument`` takes what follows its name and a colon
+    (``timm:resnet18``, ``classifier:digits``); its builder says if one is missing.
+    """
+
+    name: str
+    summary: str
+    builder: str
+    offline: bool = True  # usable with no network and no file from the user
+    argument: str = ""  # how the argument is shown in listings, e.g. ":<model>" or "[:<dataset>]"
+    plugin: str = ""
+
+    kind = "features"
+
+    def __post_init__(self) -> None:
+        _check_name("feature extractor", self.name)
+        _check_builder(self.name, self.builder)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.plugin}:{self.name}"
+
+
+Spec = ModelSpec | LossSpec | DatasetSpec | WeightsSpec | FeatureSpec
+S = TypeVar("S", ModelSpec, LossSpec, DatasetSpec, WeightsSpec, FeatureSpec)
 
 
 class _Table(Generic[S]):
@@ -290,6 +319,7 @@ class Registry:
         self.losses: _Table[LossSpec] = _Table("loss", UnknownLossError)
         self.datasets: _Table[DatasetSpec] = _Table("dataset", UnknownDatasetError)
         self.weights: _Table[WeightsSpec] = _Table("weights", UnknownWeightsError)
+        self.features: _Table[FeatureSpec] = _Table("feature extractor", UnknownFeaturesError)
 
     def _table(self, spec: Spec) -> _Table[Any]:
         return {
@@ -297,6 +327,7 @@ class Registry:
             "loss": self.losses,
             "dataset": self.datasets,
             "weights": self.weights,
+            "features": self.features,
         }[spec.kind]
 
     def add_all(self, plugin: str, specs: Iterable[Spec]) -> list[Spec]:
@@ -357,6 +388,17 @@ class Registry:
         raise UnknownWeightsError(
             name, difflib.get_close_matches(name, [w.name for w in available], n=3, cutoff=0.5)
         )
+
+
+    def get_features(self, name: str) -> tuple[FeatureSpec, str | None]:
+        """A feature extractor and its argument: ``'inception'`` -> (spec, None),
+        ``'timm:resnet18'`` -> (the parametric ``timm`` spec, ``'resnet18'``)."""
+        family, colon, argument = name.partition(":")
+        if colon:
+            takes_argument = [s for s in self.features.candidates(family).values() if s.argument]
+            if len(takes_argument) == 1:
+                return takes_argument[0], argument or None
+        return self.features.get(name), None
 
 
 def _pick_tag(model: str, available: list[WeightsSpec]) -> WeightsSpec:

@@ -20,7 +20,8 @@ def test_entry_point_plugin_is_discovered_from_dist_info(fixture_site, only_fixt
     host = PluginHost()
     info = by_name(host)["ganzoo-fixture-good"]
     assert (info.status, info.version, info.source, info.entry_point) == ("ok", "1.2.3", "entry point", "good")
-    assert info.registered == {"model": ["toygan"], "loss": ["toyloss"], "dataset": ["toyset"], "weights": ["toygan.ring"]}
+    assert info.registered == {"model": ["toygan"], "loss": ["toyloss"], "dataset": ["toyset"], "weights": ["toygan.ring"],
+                               "features": ["toyfeat"]}
     spec = host.registry.get_model("toygan")
     assert spec.plugin == "ganzoo-fixture-good" and spec.paper.year == 2014
     assert host.registry.get_weights("toygan").name == "toygan.ring"
@@ -134,6 +135,19 @@ def test_hook_ganzoo_register_datasets(good_host) -> None:
 def test_hook_ganzoo_register_weights(good_host) -> None:
     host, _ = good_host
     assert host.registry.get_weights("toygan.ring").urls == ("fixture://toygan-ring",)
+
+
+def test_hook_ganzoo_register_features(good_host) -> None:
+    host, _ = good_host
+    spec, argument = host.registry.get_features("toyfeat:conv3")
+    assert (spec.plugin, argument) == ("ganzoo-fixture-good", "conv3")
+    assert host.registry.get_features("toyfeat") == (spec, None)
+
+
+def test_hook_ganzoo_evaluate(good_host) -> None:
+    host, module = good_host
+    host.hook.ganzoo_evaluate(run="RUN", step=5, results={"scores": {"fid": 1.0}})
+    assert module.CALLS == [("evaluate", {"run": "RUN", "step": 5, "results": {"scores": {"fid": 1.0}}})]
 
 
 def test_hook_ganzoo_fetch_weights(good_host, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Built-in trainer-hook plugins: the JSONL metrics log, and TensorBoard when installed.
+"""Built-in trainer-hook plugins: the JSONL metrics and evaluation logs, and TensorBoard when installed.
 
 Both are ordinary plugins of the trainer hooks, exactly as a third party would
 write a Weights & Biases or MLflow logger.
@@ -23,6 +23,13 @@ def ganzoo_train_step_end(run: Any, step: int, metrics: dict[str, float]) -> Non
     if writer is not None:
         for name, value in metrics.items():
             writer.add_scalar(name, value, step)
+
+
+@hookimpl
+def ganzoo_evaluate(run: Any, step: int, results: dict[str, Any]) -> None:
+    """Each in-training evaluation, scores and provenance, in ``evaluations.jsonl``."""
+    with open(run.dir / "evaluations.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"step": step, **results}, default=str) + "\n")
 
 
 @hookimpl

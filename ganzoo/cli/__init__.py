@@ -17,6 +17,8 @@ from ganzoo.registry import load_builder
 COMMANDS = {
     "data": "ganzoo.cli.data:data_group",
     "datasets": "ganzoo.cli.catalog:datasets_cmd",
+    "eval": "ganzoo.cli.evaluate:eval_cmd",
+    "features": "ganzoo.cli.catalog:features_cmd",
     "info": "ganzoo.cli.catalog:info_cmd",
     "list": "ganzoo.cli.catalog:list_cmd",
     "losses": "ganzoo.cli.catalog:losses_cmd",

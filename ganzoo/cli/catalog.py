@@ -121,3 +121,16 @@ def losses_cmd(as_json: bool) -> None:
         return
     rows = [(x.name, x.plugin, x.paper.cite() if x.paper else "-", x.summary) for x in losses]
     echo_table(("NAME", "PLUGIN", "PAPER", "SUMMARY"), rows)
+
+
+@click.command("features")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def features_cmd(as_json: bool) -> None:
+    """List feature extractors for FID-style scores (select one with `ganzoo eval --features`)."""
+    specs = list(_host().registry.features)
+    if as_json:
+        echo_json([as_dict(f) for f in specs])
+        return
+    rows = [(f.name + f.argument, f.plugin, "yes" if f.offline else "needs weights",
+             f.summary) for f in specs]
+    echo_table(("NAME", "PLUGIN", "OFFLINE", "SUMMARY"), rows)

@@ -46,6 +46,7 @@ class SmallClassifier(nn.Module):
         return torch.cat([self.features(images[i : i + batch]) for i in range(0, len(images), batch)])
 
 
+@torch.enable_grad()  # callers may be scoring under no_grad when the classifier is first needed
 def _train(data: object, seed: int = 0) -> SmallClassifier:
     torch.manual_seed(seed)
     net = SmallClassifier(data.channels, data.num_classes)

@@ -39,6 +39,10 @@ TRAINER_DEFAULTS: dict[str, Any] = {
     "log_every": 10,
     "num_workers": 0,
     "strict_data": False,
+    "eval_every": 0,  # score the run every N steps (0: never); see ganzoo.evaluation
+    "eval_metrics": None,  # comma-separated; None: those that suit the model's task
+    "eval_samples": 2_000,
+    "eval_features": "classifier",
     "preset": None,  # the model preset applied over its defaults, recorded for the run's config
 }
 
@@ -133,4 +137,9 @@ def resolve(model_defaults: Mapping[str, Any], *layers: Mapping[str, Any]) -> di
     for key in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive integer, not {config[key]!r}.")
+    for key in ("eval_every",):
+        if not isinstance(config[key], int) or config[key] < 0:
+            raise ConfigError(f"{key} must be 0 (off) or a positive integer, not {config[key]!r}.")
+    if not isinstance(config["eval_samples"], int) or config["eval_samples"] < 2:
+        raise ConfigError(f"eval_samples must be an integer of at least 2, not {config['eval_samples']!r}.")
     return config

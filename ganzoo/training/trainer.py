@@ -168,6 +168,7 @@ class Trainer:
         if self.world.distributed:
             self.model.replace_nets(lambda name, net: ddp.wrap(net, self.device))
         self._stop_requested = False
+        self._evaluator: Any = None
 
     # -- set-up helpers -------------------------------------------------------------
     @staticmethod
@@ -302,6 +303,35 @@ class Trainer:
         self.host.hook.ganzoo_sample(run=self.run, step=self.run.step, path=str(path))
         return path
 
+    def evaluate(self) -> dict[str, Any] | None:
+        """Score the sampling nets now (rank 0), log the scores and call ``ganzoo_evaluate``.
+
+        The evaluator, its feature network and the real features are built on first use
+        and kept, so each later evaluation costs only sampling and feature extraction.
+        """
+        if not self.run.is_main:
+            return None
+        from ganzoo.evaluation import Evaluator
+        from ganzoo.loading import LoadedModel
+
+        cfg = self.config
+        if self._evaluator is None:
+            self._evaluator = Evaluator(self.data, self.data_info.kind, self.spec.task, cfg["eval_metrics"],
+                                        cfg["eval_features"], n=cfg["eval_samples"], seed=cfg["seed"])
+        nets = self.run.sampling_nets()  # eval-mode: EMA shadows, or copies of the live weights
+        meta = {"model": self.spec.name, "plugin": self.spec.plugin, "step": self.run.step}
+        loaded = LoadedModel(self.model, nets, meta, None, ema=self.run.ema is not None)
+        start = time.perf_counter()
+        with torch.no_grad():
+            scores = self._evaluator.score(loaded)
+        results = {"scores": scores, "provenance": {**self._evaluator.provenance(loaded),
+                                                    "seconds": round(time.perf_counter() - start, 2)}}
+        numbers = {f"eval/{k}": float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+        self.host.hook.ganzoo_train_step_end(run=self.run, step=self.run.step, metrics=numbers)
+        self.host.hook.ganzoo_evaluate(run=self.run, step=self.run.step, results=results)
+        self._say(f"step {self.run.step} eval: " + "  ".join(f"{k} {v:.4g}" for k, v in numbers.items()))
+        return results
+
     def _check_finite(self, metrics: dict[str, float]) -> None:
         bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
         if bad:
@@ -373,6 +403,8 @@ class Trainer:
                     self.save_samples()
                 if run.step % cfg["checkpoint_every"] == 0:
                     self.save_checkpoint()
+                if cfg["eval_every"] and run.step % cfg["eval_every"] == 0:
+                    self.evaluate()
         except TrainingDivergedError as err:
             run.status = "diverged"
             progress.close()

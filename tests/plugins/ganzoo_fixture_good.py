@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from ganzoo import hookimpl
-from ganzoo.registry import DatasetSpec, LossSpec, ModelSpec, Paper, WeightsSpec
+from ganzoo.registry import DatasetSpec, FeatureSpec, LossSpec, ModelSpec, Paper, WeightsSpec
 
 __version__ = "1.2.3"
 CALLS: list[tuple[str, dict]] = []
@@ -44,6 +44,12 @@ def ganzoo_register_weights(register):
 
 
 @hookimpl
+def ganzoo_register_features(register):
+    register(FeatureSpec(name="toyfeat", summary="A toy feature net.", builder="ganzoo_fixture_good:build",
+                         argument=":<layer>"))
+
+
+@hookimpl
 def ganzoo_fetch_weights(url, destination):
     if not url.startswith("fixture://"):
         return None
@@ -69,6 +75,11 @@ def ganzoo_sample(run, step, path):
 @hookimpl
 def ganzoo_checkpoint(run, step, path):
     CALLS.append(("checkpoint", {"run": run, "step": step, "path": path}))
+
+
+@hookimpl
+def ganzoo_evaluate(run, step, results):
+    CALLS.append(("evaluate", {"run": run, "step": step, "results": results}))
 
 
 @hookimpl
