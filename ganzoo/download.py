@@ -5,7 +5,7 @@ streams, and is renamed onto the real name only when the hash matches: a failed,
 interrupted or tampered download leaves nothing in the cache. URLs are tried in
 order (mirrors). ``http(s)://`` and ``file://`` are built in; any other scheme is
 offered to plugins through the ``ganzoo_fetch_weights`` hook (``firstresult``).
-``GANZOO_OFFLINE=1`` forbids the network altogether.
+``GANZOO_OFFLINE=1`` forbids the network altogether (``file://`` still works).
 """
 
 from __future__ import annotations
@@ -59,9 +59,11 @@ def fetch(urls: Sequence[str], destination: str | Path, sha256: str | None = Non
     if not (sha256 or sha256_prefix):
         raise ValueError("fetch() needs the expected sha256: ganzoo never caches an unverified download")
     destination = Path(destination)
-    if offline():
-        raise DownloadError(f"GANZOO_OFFLINE is set, and {what} is not in the cache ({destination}). "
-                            "Unset GANZOO_OFFLINE to download it, or copy the file there.")
+    if offline():  # local files are still fine; the network is not
+        urls = [u for u in urls if urllib.parse.urlsplit(u).scheme == "file"]
+        if not urls:
+            raise DownloadError(f"GANZOO_OFFLINE is set, and {what} is not in the cache ({destination}). "
+                                "Unset GANZOO_OFFLINE to download it, or copy the file there.")
     destination.parent.mkdir(parents=True, exist_ok=True)
     failures = []
     for url in urls:

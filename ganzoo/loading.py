@@ -49,16 +49,40 @@ def checkpoint_path(source: str | Path) -> Path:
                           "its first checkpoint?")
     if path.exists():
         return path
-    raise GanzooError(f"{str(source)!r} is neither a run folder nor a checkpoint file.")
+    raise GanzooError(f"{str(source)!r} is neither a run folder, a checkpoint file, nor pretrained weights "
+                      "(`ganzoo weights list` shows those).")
 
 
 def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any = None) -> LoadedModel:
+    """A run folder, a checkpoint, a weights file (``.safetensors``) or a pretrained name (``dcgan.shapes``)."""
+    from ganzoo import weights
+
+    text = str(source)
+    if text.endswith(".safetensors") or weights.looks_like_name(source):
+        return weights.load(source, device, host=host)
+    path = checkpoint_path(source)
+    try:
+        state = ckpt.load(path)
+    except ckpt.CheckpointError:
+        if path.is_file() and path.parent.name != "checkpoints":  # perhaps legacy .pt weights (meta + tensors)
+            try:
+                return weights.load(path, device, host=host)
+            except GanzooError:
+                pass
+        raise
+    nets = dict(state["nets"])
+    if state.get("ema"):
+        nets.update(state["ema"]["nets"])  # sample from the averaged weights
+    return build_loaded(state["meta"], nets, path, device, host=host, ema=bool(state.get("ema")))
+
+
+def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Tensor]], path: Path | None,
+                 device: str | torch.device = "cpu", host: Any = None, ema: bool = False) -> LoadedModel:
+    """Rebuild a model from its description (model, config, data) and load the given nets'
+    weights; nets not given (a discriminator left out of a weights file) keep their init."""
     from ganzoo.plugins import get_host
     from ganzoo.training.trainer import build_model
 
-    path = checkpoint_path(source)
-    state = ckpt.load(path)
-    meta = state["meta"]
     registry = (host or get_host()).registry
     try:
         spec = registry.get_model(meta["qualified_name"])
@@ -70,14 +94,16 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any
     torch.manual_seed(0)  # builders may draw initial weights; they are overwritten below
     model = build_model(spec, dict(meta["config"]), info)
     for name, net in model.nets().items():
-        net.load_state_dict(state["nets"][name])
+        if name in nets_state:
+            try:
+                net.load_state_dict(nets_state[name])
+            except RuntimeError as exc:
+                raise GanzooError(f"the weights for {name} in {path} do not fit model {spec.name!r} as its plugin "
+                                  f"builds it now ({str(exc).splitlines()[0]}).") from None
     nets = {name: net.to(device).eval() for name, net in model.nets().items()}
-    if state.get("ema"):
-        for name, weights in state["ema"]["nets"].items():
-            nets[name].load_state_dict(weights)
     for param in model.iter_parameters():
         param.requires_grad_(False)
-    return LoadedModel(model, nets, meta, path, ema=bool(state.get("ema")))
+    return LoadedModel(model, nets, meta, path, ema=ema)
 
 
 def parse_labels(text: str | None, n: int, num_classes: int) -> torch.Tensor | None:

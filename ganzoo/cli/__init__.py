@@ -18,6 +18,7 @@ COMMANDS = {
     "data": "ganzoo.cli.data:data_group",
     "datasets": "ganzoo.cli.catalog:datasets_cmd",
     "eval": "ganzoo.cli.evaluate:eval_cmd",
+    "export": "ganzoo.cli.weights:export_cmd",
     "features": "ganzoo.cli.catalog:features_cmd",
     "info": "ganzoo.cli.catalog:info_cmd",
     "list": "ganzoo.cli.catalog:list_cmd",
@@ -26,6 +27,7 @@ COMMANDS = {
     "sample": "ganzoo.cli.train:sample_cmd",
     "train": "ganzoo.cli.train:train_cmd",
     "translate": "ganzoo.cli.train:translate_cmd",
+    "weights": "ganzoo.cli.weights:weights_group",
 }
 
 

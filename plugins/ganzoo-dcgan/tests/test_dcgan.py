@@ -43,3 +43,28 @@ def test_batch_norm_placement_activations_and_init() -> None:
 def test_unsupported_size_says_what_to_do() -> None:
     with pytest.raises(ValueError, match="--image-size 32 or 64"):
         build(48, 3)
+
+
+@pytest.mark.slow
+def test_dcgan_learns_shapes(tmp_path) -> None:
+    """Defaults (3,000 steps, about 7 min on 2 cores): the Fréchet distance in the shapes
+    classifier's features falls >= 5x from initialisation and lands within 150x of the
+    real-vs-real distance. Measured by hand: 1814 -> 209.6 (8.7x), real-vs-real 2.89 (72x)."""
+    import ganzoo.data as gdata
+    from ganzoo.metrics.features import get_extractor
+    from ganzoo.metrics.scores import fid
+    from ganzoo.training.trainer import build_model
+
+    data = gdata.load("shapes")
+    features = get_extractor("classifier", data)
+    real = features(data.test.batch(torch.arange(2_000))[0])
+    real_vs_real = fid(real, features(data.train.batch(torch.arange(2_000))[0]))
+    run = ganzoo.train("dcgan", "shapes", out=tmp_path, quiet=True, sample_every=10**6, checkpoint_every=10**6)
+    torch.manual_seed(run.config["seed"])  # the generator exactly as training started from it
+    untrained = build_model(ganzoo.get_spec("dcgan"), run.config, run.data_info).G.eval()
+    with torch.no_grad():
+        initial = fid(real, features(untrained(torch.randn(2_000, 100, generator=torch.Generator().manual_seed(5)))))
+    trained = fid(real, features(ganzoo.sample(run.dir, 2_000, seed=5)))
+    print(f"dcgan on shapes: FD {initial:.1f} -> {trained:.1f} ({initial / trained:.1f}x); real-vs-real {real_vs_real:.2f}")
+    assert initial / trained >= 5, (initial, trained)
+    assert trained <= 150 * real_vs_real, (trained, real_vs_real)

@@ -1,0 +1,190 @@
+"""Pretrained weights: export, the verified cache, safe loading, and the CLI around them.
+Weights are served by a real HTTP server on 127.0.0.1 (tests/test_download.py covers the
+transfer failures themselves)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo import weights
+from ganzoo.errors import GanzooError
+from ganzoo.plugins import PluginHost
+from ganzoo.registry import WeightsSpec
+
+
+@pytest.fixture(scope="module")
+def ring_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("weights-run")
+    return ganzoo.train("vanilla", "ring", out=out, steps=300, ema=True, quiet=True, sample_every=1_000).dir
+
+
+@pytest.fixture(scope="module")
+def exported(ring_run, tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("served")
+    entry = weights.export(ring_run, "ring", folder / "vanilla-ring.safetensors", metrics={"modes_covered": 8})
+    return folder, entry
+
+
+@pytest.fixture(scope="module")
+def server(exported) -> Iterator[str]:
+    folder, _ = exported
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *a: None  # type: ignore[assignment]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("GANZOO_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def host_with(*specs: WeightsSpec) -> PluginHost:
+    host = PluginHost()
+    host.registry.add_all("test-weights", specs)
+    return host
+
+
+def spec_for(entry: dict, *urls: str, sha256: str | None = None) -> WeightsSpec:
+    return WeightsSpec(model="vanilla", tag="served", urls=urls, sha256=sha256 or entry["sha256"], size=entry["size"],
+                       dataset="ring", command=entry["command"])
+
+
+def test_export_round_trip_gives_the_same_samples(ring_run, exported) -> None:
+    folder, entry = exported
+    path = folder / "vanilla-ring.safetensors"
+    assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and entry["size"] == path.stat().st_size
+    assert entry["command"] == "ganzoo train vanilla --data ring --set steps=300"  # ema=True is the default
+    assert torch.equal(ganzoo.sample(path, 200, seed=3), ganzoo.sample(ring_run, 200, seed=3))  # EMA weights
+    tensors, meta = weights.read(path)
+    assert all(key.startswith("G.") for key in tensors)  # the sampling net only: no discriminator
+    assert meta["model"] == "vanilla" and meta["ema"] is True and meta["config"]["steps"] == 300
+    assert meta["metrics"] == {"modes_covered": 8} and meta["ganzoo_version"] == ganzoo.__version__
+
+
+def test_fp16_export_halves_the_file_and_keeps_the_samples(ring_run, tmp_path) -> None:
+    full = weights.export(ring_run, "x", tmp_path / "full.safetensors")
+    half = weights.export(ring_run, "x", tmp_path / "half.safetensors", fp16=True)
+    assert half["size"] < 0.6 * full["size"]
+    a, b = ganzoo.sample(tmp_path / "full.safetensors", 500), ganzoo.sample(tmp_path / "half.safetensors", 500)
+    assert (a - b).abs().max() < 5e-3  # ring modes have std 0.01
+
+
+def test_download_into_the_cache_then_offline_use(exported, server, home, monkeypatch) -> None:
+    _, entry = exported
+    host = host_with(spec_for(entry, f"{server}/vanilla-ring.safetensors"))
+    monkeypatch.setenv("GANZOO_OFFLINE", "1")
+    with pytest.raises(GanzooError, match="not in the cache.*GANZOO_OFFLINE"):
+        weights.load("vanilla.served", host=host)
+    monkeypatch.delenv("GANZOO_OFFLINE")
+    loaded = weights.load("vanilla.served", host=host)
+    cached = weights.cache_path(host.registry.get_weights("vanilla.served"))
+    assert cached.is_file() and cached.parent == home / "weights"
+    assert loaded.meta["weights"] == "vanilla.served"
+    monkeypatch.setenv("GANZOO_OFFLINE", "1")  # now cached: no network needed
+    assert weights.load("vanilla.served", host=host).model.data.kind == "points-2d"
+
+
+def test_checksum_mismatch_leaves_the_cache_empty(exported, server, home) -> None:
+    _, entry = exported
+    host = host_with(spec_for(entry, f"{server}/vanilla-ring.safetensors", sha256="ab" * 32))
+    with pytest.raises(GanzooError, match="checksum mismatch.*expected sha256 abab") as err:
+        weights.load("vanilla.served", host=host)
+    assert entry["sha256"] in str(err.value)
+    assert not any((home / "weights").glob("*"))
+
+
+def test_second_mirror_is_used_when_the_first_fails(exported, server, home) -> None:
+    _, entry = exported
+    host = host_with(spec_for(entry, f"{server}/gone.safetensors", f"{server}/vanilla-ring.safetensors"))
+    assert weights.load("vanilla.served", host=host).meta["model"] == "vanilla"
+
+
+def test_verify_catches_a_tampered_cached_file(exported, server, home) -> None:
+    _, entry = exported
+    spec = spec_for(entry, f"{server}/vanilla-ring.safetensors")
+    host = host_with(spec)
+    weights.ensure(host.registry.get_weights("vanilla.served"), host)
+    assert weights.verify(spec) == ("ok", entry["sha256"])
+    path = weights.cache_path(spec)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    status, actual = weights.verify(spec)
+    assert status == "MISMATCH" and actual != entry["sha256"]
+
+
+def test_pickles_that_run_code_are_refused(tmp_path) -> None:
+    class Exploit:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    evil = tmp_path / "evil.pt"
+    evil.write_bytes(pickle.dumps({"meta": {}, "tensors": {"G.w": Exploit()}}))
+    with pytest.raises(GanzooError, match="weights_only=True"):
+        weights.read(evil)
+    with pytest.raises(GanzooError, match="weights_only=True"):
+        ganzoo.sample(evil, 4)
+
+
+def test_legacy_pt_weights_load_with_weights_only(exported, tmp_path) -> None:
+    folder, _ = exported
+    tensors, meta = weights.read(folder / "vanilla-ring.safetensors")
+    legacy = tmp_path / "legacy.pt"
+    torch.save({"meta": meta, "tensors": tensors}, legacy)
+    assert torch.equal(ganzoo.sample(legacy, 50), ganzoo.sample(folder / "vanilla-ring.safetensors", 50))
+
+
+def test_foreign_safetensors_get_a_clear_error(tmp_path) -> None:
+    from safetensors.torch import save_file
+
+    path = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path))
+    with pytest.raises(GanzooError, match="not ganzoo weights.*ganzoo export"):
+        ganzoo.sample(path, 4)
+
+
+def test_cli_export_prints_a_weights_entry(ring_run, tmp_path) -> None:
+    out = tmp_path / "v.safetensors"
+    result = subprocess.run([sys.executable, "-m", "ganzoo", "export", str(ring_run), "--tag", "ring", "--out",
+                             str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    sha = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert f"sha256='{sha}'" in result.stdout and f"size={out.stat().st_size}" in result.stdout
+    assert "modes_covered" in result.stdout and "ganzoo train vanilla --data ring" in result.stdout
+    assert weights.read(out)[1]["metrics"]["modes_total"] == 8
+    bad = subprocess.run([sys.executable, "-m", "ganzoo", "export", str(ring_run), "--tag", "Bad.Tag", "--out",
+                          str(tmp_path / "x.safetensors")], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "weights tag" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_weights_verify_reports_tampering(tmp_path) -> None:
+    """`ganzoo weights verify` on the shipped files: ok, then MISMATCH with exit 1 after tampering."""
+    env = {"GANZOO_HOME": str(tmp_path / "home"), "PATH": "", "HF_HUB_OFFLINE": "1"}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, **env})
+    listed = json.loads(run([sys.executable, "-m", "ganzoo", "weights", "list", "--json"]).stdout)
+    name = next(w["name"] for w in listed if w["model"] == "vanilla")
+    fetched = run([sys.executable, "-m", "ganzoo", "weights", "download", name])
+    assert fetched.returncode == 0, fetched.stderr
+    assert f"{name}: ok" in run([sys.executable, "-m", "ganzoo", "weights", "verify", name]).stdout
+    path = Path(run([sys.executable, "-m", "ganzoo", "weights", "path", name]).stdout.strip())
+    path.write_bytes(path.read_bytes()[:-1] + b"\x00")
+    checked = run([sys.executable, "-m", "ganzoo", "weights", "verify", name])
+    assert checked.returncode == 1 and "MISMATCH" in checked.stdout
