@@ -53,8 +53,10 @@ def checkpoint_path(source: str | Path) -> Path:
                       "(`ganzoo weights list` shows those).")
 
 
-def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any = None) -> LoadedModel:
-    """A run folder, a checkpoint, a weights file (``.safetensors``) or a pretrained name (``dcgan.shapes``)."""
+def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any = None,
+               use_ema: bool = True) -> LoadedModel:
+    """A run folder, a checkpoint, a weights file (``.safetensors``) or a pretrained name (``dcgan.shapes``).
+    ``use_ema=False`` samples from a checkpoint's live weights even where the run kept an EMA."""
     from ganzoo import weights
 
     text = str(source)
@@ -71,9 +73,10 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any
                 pass
         raise
     nets = dict(state["nets"])
-    if state.get("ema"):
+    ema = bool(state.get("ema")) and use_ema
+    if ema:
         nets.update(state["ema"]["nets"])  # sample from the averaged weights
-    return build_loaded(state["meta"], nets, path, device, host=host, ema=bool(state.get("ema")))
+    return build_loaded(state["meta"], nets, path, device, host=host, ema=ema)
 
 
 def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Tensor]], path: Path | None,

@@ -160,8 +160,9 @@ def load(source: str | Path, device: str | torch.device = "cpu", host: Any = Non
 
 
 # -- writing ------------------------------------------------------------------------------------
-def training_command(config_record: dict[str, Any], host: Any = None) -> str:
-    """The ``ganzoo train`` command that reproduces a run's learned settings, from its config.json."""
+def training_command(config_record: dict[str, Any], host: Any = None, ignore: tuple[str, ...] = ()) -> str:
+    """The ``ganzoo train`` command that reproduces a run's learned settings, from its config.json
+    (``ignore``: keys that did not shape the exported weights)."""
     from ganzoo.training.config import TRAINER_DEFAULTS, pick_preset
 
     spec = _host(host).registry.get_model(config_record["model"])
@@ -172,7 +173,7 @@ def training_command(config_record: dict[str, Any], host: Any = None) -> str:
     if preset:
         parts.append(f"--preset {preset}")
     for key in sorted(config):
-        if key in EXECUTION_KEYS or key not in base or config[key] == base[key]:
+        if key in EXECUTION_KEYS or key in ignore or key not in base or config[key] == base[key]:
             continue
         value = config[key]
         text = json.dumps(value) if not isinstance(value, str) else value
@@ -181,8 +182,9 @@ def training_command(config_record: dict[str, Any], host: Any = None) -> str:
 
 
 def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metrics: dict[str, Any] | None = None,
-           host: Any = None) -> dict[str, Any]:
-    """Write a run's sampling nets as a safetensors weights file; return the entry a plugin pastes."""
+           host: Any = None, use_ema: bool = True) -> dict[str, Any]:
+    """Write a run's sampling nets (its EMA where kept, unless ``use_ema=False``) as a safetensors
+    weights file; return the entry a plugin pastes."""
     from safetensors.torch import save_file
 
     from ganzoo import __version__
@@ -195,13 +197,14 @@ def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metri
     except Exception as exc:
         raise GanzooError(str(exc)) from None
     host = _host(host)
-    loaded = load_model(run, host=host)
+    loaded = load_model(run, host=host, use_ema=use_ema)
     ckpt = checkpoint_path(run)
     run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
     record_path = run_dir / "config.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {
         "model": loaded.meta["qualified_name"], "data": loaded.meta.get("data_source"), "config": loaded.meta["config"]}
-    command = training_command(record, host)
+    # the EMA never feeds back into training: live weights are the same whether or not it was kept
+    command = training_command(record, host, ignore=() if use_ema else ("ema", "ema_decay"))
     tensors = {}
     for name in loaded.model.sampler_names:
         for key, value in loaded.nets[name].state_dict().items():

@@ -188,3 +188,35 @@ def test_cli_weights_verify_reports_tampering(tmp_path) -> None:
     path.write_bytes(path.read_bytes()[:-1] + b"\x00")
     checked = run([sys.executable, "-m", "ganzoo", "weights", "verify", name])
     assert checked.returncode == 1 and "MISMATCH" in checked.stdout
+
+
+OFFICIAL = ("vanilla", "cgan", "dcgan", "wgan", "wgan-gp", "cyclegan")
+
+
+def test_every_official_model_has_pretrained_weights_that_work_offline(tmp_path) -> None:
+    """After installation, with no cache and no network: a tag per model, and sampling works."""
+    import os
+
+    env = {**os.environ, "GANZOO_HOME": str(tmp_path / "fresh-home"), "GANZOO_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300, env=env)
+    listed = json.loads(run([sys.executable, "-m", "ganzoo", "weights", "list", "--json"]).stdout)
+    default = {}
+    for w in listed:
+        if w["model"] in OFFICIAL and (w["default"] or w["model"] not in default):
+            default[w["model"]] = w["name"]
+    assert sorted(default) == sorted(OFFICIAL)
+    sketch = tmp_path / "sketch.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), "white").save(sketch)
+    for model, name in default.items():
+        if model == "cyclegan":
+            done = run([sys.executable, "-m", "ganzoo", "translate", name, "--input", str(sketch), "--out",
+                        str(tmp_path / "translated")])
+            assert done.returncode == 0, done.stderr
+            assert (tmp_path / "translated" / "sketch.png").is_file()
+        else:
+            out = tmp_path / f"{model}.png"
+            done = run([sys.executable, "-m", "ganzoo", "sample", name, "-n", "16", "--out", str(out)])
+            assert done.returncode == 0, done.stderr
+            assert out.stat().st_size > 0

@@ -98,17 +98,18 @@ def path_cmd(name: str) -> None:
 @click.option("--fp16", is_flag=True, help="Store floating-point weights as float16 (half the size).")
 @click.option("--no-metrics", is_flag=True, help="Do not score the run (ganzoo eval's defaults) for the entry.")
 @click.option("-n", "count", type=int, help="Samples for the scores [default: ganzoo eval's].")
-def export_cmd(run: str, tag: str, out: str, fp16: bool, no_metrics: bool, count: int | None) -> None:
+@click.option("--live", is_flag=True, help="Export the live weights even where the run kept an EMA.")
+def export_cmd(run: str, tag: str, out: str, fp16: bool, no_metrics: bool, count: int | None, live: bool) -> None:
     """Write RUN's sampling weights as a safetensors file with its metadata, score the file,
     and print the WeightsSpec entry (sha256, size, command, metrics) for a plugin."""
     from ganzoo import weights
     from ganzoo.evaluation import evaluate
 
-    entry = weights.export(run, tag, out, fp16=fp16)
+    entry = weights.export(run, tag, out, fp16=fp16, use_ema=not live)
     if not no_metrics:  # scores of exactly this file (fp16 included), not of the run it came from
         scores = evaluate(out, n=count)["scores"]
         metrics = {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items() if not isinstance(v, list)}
-        entry = weights.export(run, tag, out, fp16=fp16, metrics=metrics)
+        entry = weights.export(run, tag, out, fp16=fp16, metrics=metrics, use_ema=not live)
     click.echo(f"wrote {out} ({_human(entry['size'])}, sha256 {entry['sha256']})\n")
     click.echo("register it in your plugin:\n")
     click.echo(f"""    register(WeightsSpec(

@@ -52,4 +52,12 @@ def ganzoo_register_weights(register):
         command='ganzoo train wgan --data ring',
         metrics={"modes_covered": 4, "modes_total": 8, "high_quality": 0.0068},
     ))
+    register(WeightsSpec(
+        model='wgan-gp', tag='ring', default=True,
+        urls=("package://ganzoo_wgan/weights/wgan-gp-ring.safetensors",),
+        sha256='1c0868b159e8af347eb983471ecec9bb2c33ba642fc5e84ef787e7bd48094e94',
+        size=144176, format="safetensors", license="MIT", dataset='ring',
+        command='ganzoo train wgan-gp --data ring',
+        metrics={"modes_covered": 8, "modes_total": 8, "high_quality": 0.8704},
+    ))
 # -- end of pretrained weights --
