@@ -138,7 +138,7 @@ class Evaluator:
         """Only registered datasets have a stable identity; a folder's content may change."""
         from ganzoo.data import is_path
 
-        return not is_path(self.data.name)
+        return "path" not in self.data.info and not is_path(self.data.name)
 
     def label_classifier(self) -> Any:
         from ganzoo.metrics.classifier import get_classifier

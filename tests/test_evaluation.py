@@ -179,3 +179,17 @@ def test_timm_backbone_from_a_local_file(tmp_path) -> None:
         get_extractor("timm")
     with pytest.raises(GanzooError, match="HF_HUB_OFFLINE|--features-weights"):
         get_extractor("timm:resnet18")  # no network in tests: a clear message, fast
+
+
+def test_folder_data_is_not_cached_and_the_classifier_says_what_to_use(tmp_path) -> None:
+    from PIL import Image
+
+    import ganzoo.data as gdata
+    from ganzoo.evaluation import Evaluator
+
+    for i in range(4):
+        Image.new("RGB", (32, 32), (60 * i, 0, 0)).save(tmp_path / f"{i}.png")
+    folder = gdata.load(tmp_path, image_size=32)
+    assert not Evaluator(folder, "images", "unconditional")._cacheable()
+    with pytest.raises(GanzooError, match="inception or timm"):
+        get_extractor("classifier", folder)

@@ -220,3 +220,12 @@ def test_every_official_model_has_pretrained_weights_that_work_offline(tmp_path)
             done = run([sys.executable, "-m", "ganzoo", "sample", name, "-n", "16", "--out", str(out)])
             assert done.returncode == 0, done.stderr
             assert out.stat().st_size > 0
+
+
+def test_python_api_accepts_pretrained_names() -> None:
+    generator = ganzoo.load("dcgan.shapes")
+    assert isinstance(generator, torch.nn.Module) and not generator.training
+    with torch.no_grad():
+        assert generator(torch.randn(2, 100)).shape == (2, 3, 32, 32)
+    assert ganzoo.load("cyclegan.sketches2photos", direction="b2a") is not None
+    assert ganzoo.sample("vanilla.ring", 10).shape == (10, 2)

@@ -159,6 +159,9 @@ def build_classifier(argument: str | None, data: Any, weights: str | None = None
         data = gdata.load(argument, image_size=getattr(data, "image_size", None))
     if data is None:
         raise GanzooError("the classifier extractor needs a dataset: pass --data, or --features classifier:shapes.")
+    if "path" in data.info:
+        raise GanzooError(f"the classifier extractor is trained on built-in datasets, and {data.name!r} is a folder "
+                          f"({data.info['path']}). Use --features inception or timm:<model> for your own images.")
     if data.kind == "labelled-images":
         net: SmallClassifier = get_classifier(data.name, data.image_size, data.channels)
         how = f"ganzoo SmallClassifier trained on {data.name} (train split, {data.image_size} px)"
