@@ -110,7 +110,7 @@ def quality(args: argparse.Namespace) -> None:
     import ganzoo
     import ganzoo.data as gdata
     from ganzoo.metrics.classifier import get_classifier
-    from ganzoo.metrics.frechet import frechet_distance
+    from ganzoo.metrics.scores import fid as frechet_distance
 
     data = gdata.load("digits")
     clf = get_classifier("digits")

@@ -125,7 +125,7 @@ def _inception_state(monkeypatch) -> dict[str, torch.Tensor]:
 
 
 def test_inception_reads_a_local_file_safely(monkeypatch, tmp_path) -> None:
-    from ganzoo.metrics.features import file_sha256
+    from ganzoo.download import sha256_of
 
     weights = tmp_path / "inception.pth"
     torch.save(_inception_state(monkeypatch), weights)
@@ -133,7 +133,7 @@ def test_inception_reads_a_local_file_safely(monkeypatch, tmp_path) -> None:
     features = extractor(torch.rand(3, 3, 32, 32) * 2 - 1)
     assert features.shape == (3, 2048) and torch.isfinite(features).all()
     p = extractor.provenance()
-    assert p["weights_sha256"] == file_sha256(weights) and p["input_size"] == 299 and "tf1" in p["resizer"]
+    assert p["weights_sha256"] == sha256_of(weights) and p["input_size"] == 299 and "tf1" in p["resizer"]
 
     class Exploit:
         def __reduce__(self):

@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.download import sha256_of
 from ganzoo.errors import GanzooError
 
 BATCH = 250
@@ -83,14 +84,6 @@ def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     if images.shape[-1] == size and images.shape[-2] == size:
         return images
     return nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def state_dict_sha256(state: dict[str, torch.Tensor]) -> str:
@@ -212,7 +205,7 @@ class InceptionFeatures(FeatureExtractor):
             from torchmetrics.image.fid import NoTrainInceptionV3
         except ImportError as exc:  # pragma: no cover - torch-fidelity is a dependency
             raise GanzooError("the inception extractor needs torch-fidelity: pip install torch-fidelity") from exc
-        self.weights_sha256 = file_sha256(weights_path)
+        self.weights_sha256 = sha256_of(weights_path)
         self.weights_source = source
         read_state_dict(weights_path)  # refuse a file that is not plain tensors with ganzoo's own message
         with _weights_only_loading():
@@ -275,7 +268,7 @@ class TimmFeatures(FeatureExtractor):
                 missing, _ = net.load_state_dict(state, strict=False)
                 if missing:
                     raise GanzooError(f"{weights!r} does not fit timm model {model_name!r}: missing {missing[:3]}...")
-                self.weights_sha256, self.weights_source = file_sha256(path), f"local file {weights}"
+                self.weights_sha256, self.weights_source = sha256_of(path), f"local file {weights}"
             else:
                 net = timm.create_model(model_name, pretrained=True, num_classes=0)
                 cfg = net.pretrained_cfg or {}

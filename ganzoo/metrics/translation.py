@@ -26,7 +26,7 @@ from torch import nn
 
 from ganzoo.data.cache import cached_tensors
 from ganzoo.metrics.classifier import SmallClassifier
-from ganzoo.metrics.frechet import frechet_distance
+from ganzoo.metrics.scores import fid
 
 VERSION = 1
 TRAIN_STEPS = 300
@@ -104,7 +104,7 @@ def translation_scores(translate: Any, data: Any, classifier: SmallClassifier | 
         return float((x.float() - y.float()).abs().mean() / 2)  # [-1, 1] -> [0, 1] scale
 
     def fd(x: torch.Tensor, y: torch.Tensor) -> float:
-        return frechet_distance(classifier.embed(x.float()), classifier.embed(y.float()))
+        return fid(classifier.embed(x.float()), classifier.embed(y.float()))
 
     return TranslationScores(
         a2b_as_b=as_class(fake_b, 1), b2a_as_a=as_class(fake_a, 0),
