@@ -3,9 +3,10 @@
 A download goes to a temporary file next to its destination, is hashed while it
 streams, and is renamed onto the real name only when the hash matches: a failed,
 interrupted or tampered download leaves nothing in the cache. URLs are tried in
-order (mirrors). ``http(s)://`` and ``file://`` are built in; any other scheme is
-offered to plugins through the ``ganzoo_fetch_weights`` hook (``firstresult``).
-``GANZOO_OFFLINE=1`` forbids the network altogether (``file://`` still works).
+order (mirrors). ``http(s)://``, ``file://`` and ``package://<module>/<path>`` (a file
+shipped inside an installed distribution) are built in; any other scheme is offered
+to plugins through the ``ganzoo_fetch_weights`` hook (``firstresult``).
+``GANZOO_OFFLINE=1`` forbids the network altogether (local files still work).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from ganzoo.errors import GanzooError
 #: seconds to wait for a connection or for the next bytes: no network fails fast, not after minutes
 TIMEOUT = 15.0
 BLOCK = 1 << 20
+#: schemes that read a local file: allowed offline
+LOCAL_SCHEMES = ("file", "package")
 
 
 class DownloadError(GanzooError):
@@ -60,7 +63,7 @@ def fetch(urls: Sequence[str], destination: str | Path, sha256: str | None = Non
         raise ValueError("fetch() needs the expected sha256: ganzoo never caches an unverified download")
     destination = Path(destination)
     if offline():  # local files are still fine; the network is not
-        urls = [u for u in urls if urllib.parse.urlsplit(u).scheme == "file"]
+        urls = [u for u in urls if urllib.parse.urlsplit(u).scheme in LOCAL_SCHEMES]
         if not urls:
             raise DownloadError(f"GANZOO_OFFLINE is set, and {what} is not in the cache ({destination}). "
                                 "Unset GANZOO_OFFLINE to download it, or copy the file there.")
@@ -89,12 +92,27 @@ def fetch(urls: Sequence[str], destination: str | Path, sha256: str | None = Non
     raise DownloadError(f"could not download {what}; tried {len(urls)} URL(s):\n  " + "\n  ".join(failures))
 
 
+def local_path(url: str) -> Path:
+    """The file a ``file://`` or ``package://<module>/<path>`` URL names (which may not exist)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "file":
+        return Path(urllib.request.url2pathname(parts.path))
+    if parts.scheme != "package":
+        raise ValueError(f"{url} does not name a local file")
+    import importlib.util
+
+    spec = importlib.util.find_spec(parts.netloc)
+    if spec is None or not spec.submodule_search_locations:
+        raise DownloadError(f"package {parts.netloc!r} (named by {url}) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / parts.path.lstrip("/")
+
+
 def _fetch_one(url: str, target: Path, size: int | None, what: str, host: object) -> None:
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme in ("http", "https"):
         _http(url, target, size, what)
-    elif scheme == "file":
-        source = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+    elif scheme in LOCAL_SCHEMES:
+        source = local_path(url)
         if not source.is_file():
             raise DownloadError(f"no such file {source}")
         shutil.copyfile(source, target)
@@ -103,7 +121,7 @@ def _fetch_one(url: str, target: Path, size: int | None, what: str, host: object
 
         handled = (host or get_host()).hook.ganzoo_fetch_weights(url=url, destination=str(target))
         if not handled:
-            raise DownloadError(f"no installed plugin handles {scheme}:// URLs (built in: http, https, file)")
+            raise DownloadError(f"no installed plugin handles {scheme}:// URLs (built in: http, https, file, package)")
 
 
 def _http(url: str, target: Path, size: int | None, what: str) -> None:

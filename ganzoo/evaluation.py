@@ -26,6 +26,7 @@ and scores the live run with it.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,16 +74,14 @@ def parse_metrics(text: str | Sequence[str] | None, kind: str, task: str) -> tup
     return tuple(dict.fromkeys(names))
 
 
-def real_images(dataset: Any, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The first ``n`` images of a split in [-1, 1] (and their labels when it has them)."""
+def real_images(dataset: Any, n: int) -> torch.Tensor:
+    """The first ``n`` images of a split in [-1, 1] (labels, where the split has them, dropped)."""
     n = min(n, len(dataset))
-    if hasattr(dataset, "batch") and hasattr(dataset, "images"):
+    if hasattr(dataset, "images"):  # in memory: one indexed batch
         out = dataset.batch(torch.arange(n))
     else:
-        items = [dataset[i] for i in range(n)]
-        out = (torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items])) if isinstance(
-            items[0], tuple) else torch.stack(items)
-    return out if isinstance(out, tuple) else (out, None)
+        out = torch.stack([item[0] if isinstance(item, tuple) else item for item in (dataset[i] for i in range(n))])
+    return out[0] if isinstance(out, tuple) else out
 
 
 class Evaluator:
@@ -126,12 +125,13 @@ class Evaluator:
         from ganzoo.data.cache import cached_tensors
         from ganzoo.paths import home
 
-        hit = self.cache and self._cacheable() and (home() / "cache" / f"{key}.safetensors").exists()
-        if self.cache and self._cacheable():
+        cacheable = self.cache and self._cacheable()
+        hit = cacheable and (home() / "cache" / f"{key}.safetensors").exists()
+        if cacheable:
             feats = cached_tensors(key, lambda: {"features": ex(images_fn()).float()})["features"].double()
         else:
             feats = ex(images_fn())
-        self._real[domain] = (feats, bool(hit))
+        self._real[domain] = (feats, hit)
         return feats
 
     def _cacheable(self) -> bool:
@@ -181,7 +181,7 @@ class Evaluator:
         scores: dict[str, Any] = {}
         if self.needs_features:
             split = self.data.split(self.split)
-            real = self._real_features("", lambda: real_images(split, self.n)[0])
+            real = self._real_features("", lambda: real_images(split, self.n))
             scores.update(self._distances(real, self.extractor(fake), ""))
         if "label-accuracy" in self.metrics:
             predicted = self.label_classifier().predict(fake)
@@ -199,8 +199,9 @@ class Evaluator:
                                              count=self.n).as_dict())
         if self.needs_features:
             a, b = domain_images(to_translate, limit=self.n)
-            real_a = self._real_features("a", lambda: domain_images(self.data.split(self.split), limit=self.n)[0])
-            real_b = self._real_features("b", lambda: domain_images(self.data.split(self.split), limit=self.n)[1])
+            reference = functools.cache(lambda: domain_images(self.data.split(self.split), limit=self.n))
+            real_a = self._real_features("a", lambda: reference()[0])  # built once, only if a domain is not cached
+            real_b = self._real_features("b", lambda: reference()[1])
             scores.update(self._distances(real_b, self.extractor(translate(loaded, a, "a2b")), "_a2b"))
             scores.update(self._distances(real_a, self.extractor(translate(loaded, b, "b2a")), "_b2a"))
         return scores
@@ -221,6 +222,14 @@ class Evaluator:
             out["precision" + suffix], out["recall" + suffix] = sc.precision_recall(real, fake, PR_K)
         return out
 
+    def result(self, loaded: Any, started: float | None = None) -> dict[str, Any]:
+        """``{"scores": ..., "provenance": ...}`` for ``loaded``; ``seconds`` counts from ``started``
+        (default: now, so only the scoring is timed)."""
+        started = time.perf_counter() if started is None else started
+        scores = self.score(loaded)
+        return {"scores": scores,
+                "provenance": {**self.provenance(loaded), "seconds": round(time.perf_counter() - started, 2)}}
+
     # -- provenance --------------------------------------------------------------------------
     def provenance(self, loaded: Any) -> dict[str, Any]:
         from ganzoo import __version__
@@ -231,7 +240,7 @@ class Evaluator:
             "ganzoo_version": __version__,
             "model": meta.get("model"), "plugin": meta.get("plugin"),
             "checkpoint": str(loaded.path) if loaded.path else None, "checkpoint_step": meta.get("step"),
-            "sampling_weights": "ema" if getattr(loaded, "ema", False) else "live",
+            "sampling_weights": "ema" if loaded.ema else "live",
             "data": self.data.name, "split": self.split, "data_image_size": self.data.image_size,
             "data_channels": self.data.channels,
             "generated_samples": self.n if self.kind != "unpaired-images" else None,
@@ -269,17 +278,14 @@ def evaluate(source: str | Path | Any, data: str | Path | None = None, metrics: 
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
     info = loaded.data_info
     data_name = data or loaded.meta.get("data_source") or info.name
-    dataset = gdata.load(data_name, image_size=info.image_size, channels=info.channels) if info.image_size else \
-        gdata.load(data_name)
+    dataset = gdata.load(data_name, image_size=info.image_size, channels=info.channels)
     images = ("images", "labelled-images")
     if dataset.kind != info.kind and not (dataset.kind in images and info.kind in images):
         raise GanzooError(f"the model was trained on {info.kind} and {str(data_name)!r} is {dataset.kind}: "
                           "score it against data of the same kind.")
     task = _task_of(loaded)
     evaluator = Evaluator(dataset, info.kind, task, metrics, features, features_weights, n, seed, split, cache)
-    scores = evaluator.score(loaded)
-    result = {"scores": scores, "provenance": {**evaluator.provenance(loaded),
-                                               "seconds": round(time.perf_counter() - start, 2)}}
+    result = evaluator.result(loaded, started=start)
     if out is not None:
         write_json(result, Path(out))
     return result

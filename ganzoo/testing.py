@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +11,15 @@ from ganzoo.registry import WeightsSpec
 def shipped_weights(model: str) -> list[tuple[WeightsSpec, Path]]:
     """Every weights entry of ``model`` with its packaged file, after checking that the file
     exists and that its size and sha256 are the ones the entry declares."""
-    from ganzoo import weights
-    from ganzoo.download import sha256_of
+    from ganzoo.download import local_path, sha256_of
     from ganzoo.plugins import get_host
 
     registry = get_host().registry
     found = []
     for spec in registry.weights_for(registry.get_model(model)):
-        url = next((weights.resolve_url(u) for u in spec.urls if u.startswith("package://")), None)
+        url = next((u for u in spec.urls if u.startswith("package://")), None)
         assert url is not None, f"{spec.name}: no package:// URL, so it does not work offline after installation"
-        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+        path = local_path(url)
         assert path.is_file(), f"{spec.name}: {path} is not in the installed distribution (package data?)"
         assert path.stat().st_size == spec.size, f"{spec.name}: size {path.stat().st_size} != declared {spec.size}"
         assert sha256_of(path) == spec.sha256, f"{spec.name}: sha256 differs from its entry"

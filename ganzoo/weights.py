@@ -3,13 +3,16 @@
 A plugin declares each file with a ``WeightsSpec`` (URLs, full sha256, size, licence,
 dataset, the ``ganzoo train`` command that made it, its measured metrics). The core:
 
-- resolves ``http(s)://`` and ``file://`` itself, ``package://<module>/<path>`` to a file
-  shipped inside an installed distribution (so official weights work offline right
-  after ``pip install``), and any other scheme through the ``ganzoo_fetch_weights`` hook;
+- fetches ``http(s)://``, ``file://`` and ``package://<module>/<path>`` (a file shipped
+  inside an installed distribution, so official weights work offline right after
+  ``pip install``) itself, and any other scheme through the ``ganzoo_fetch_weights`` hook;
 - downloads to a temporary file, checks the sha256, renames it into
   ``GANZOO_HOME/weights/`` (``ganzoo.download``); ``GANZOO_OFFLINE=1`` uses the cache only;
 - loads safetensors (which cannot run code); a legacy ``.pt`` is read only with
   ``weights_only=True``.
+
+Torch is imported only where tensors are read or written, so ``ganzoo weights list``
+stays as quick as the other catalogue commands.
 
 The safetensors file holds the sampling nets (``<net>.<parameter>``; the EMA weights
 where the run kept them) and, in its metadata, everything needed to rebuild the
@@ -19,16 +22,16 @@ model: model, plugin, hyperparameters, data description, versions, training comm
 from __future__ import annotations
 
 import json
-import urllib.parse
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from ganzoo.download import DownloadError, fetch, offline, sha256_of
 from ganzoo.errors import GanzooError
 from ganzoo.paths import home
 from ganzoo.registry import WeightsSpec
+
+if TYPE_CHECKING:
+    import torch
 
 FORMAT = "ganzoo-weights-1"
 #: config keys that say how a run was executed, not what it learned: left out of a training command
@@ -49,10 +52,10 @@ def get(name: str, host: Any = None) -> WeightsSpec:
 
 
 def looks_like_name(source: str | Path) -> bool:
-    """True for ``dcgan.shapes``-style names (not an existing path)."""
-    text = str(source)
-    return not Path(text).expanduser().exists() and "/" not in text and "\\" not in text and not text.endswith(
-        (".pt", ".safetensors"))
+    """True for ``dcgan.shapes``-style names: not a path (the rule ``--data`` uses) nor a weights file name."""
+    from ganzoo.data import is_path
+
+    return not is_path(source) and not str(source).endswith((".pt", ".safetensors"))
 
 
 def cache_path(spec: WeightsSpec) -> Path:
@@ -60,35 +63,13 @@ def cache_path(spec: WeightsSpec) -> Path:
     return home() / "weights" / f"{spec.model}.{spec.tag}-{spec.sha256[:12]}.{ext}"
 
 
-def resolve_url(url: str) -> str:
-    """``package://ganzoo_dcgan/weights/x.safetensors`` -> a ``file://`` URL inside that installed package."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "package":
-        return url
-    import importlib.util
-
-    spec = importlib.util.find_spec(parts.netloc)
-    if spec is None or not spec.submodule_search_locations:
-        raise DownloadError(f"package {parts.netloc!r} (named by {url}) is not installed")
-    base = Path(next(iter(spec.submodule_search_locations)))
-    return (base / parts.path.lstrip("/")).resolve().as_uri()
-
-
 def ensure(spec: WeightsSpec, host: Any = None) -> Path:
     """The cached file for ``spec``, fetched and verified first if it is not there."""
     path = cache_path(spec)
     if path.is_file() and path.stat().st_size == spec.size:
         return path
-    urls = []
-    for url in spec.urls:
-        try:
-            urls.append(resolve_url(url))
-        except DownloadError as exc:
-            urls.append(url)  # fetch reports it with the others
-            if len(spec.urls) == 1:
-                raise GanzooError(f"cannot fetch {spec.name}: {exc}") from None
     try:
-        return fetch(urls, path, sha256=spec.sha256, size=spec.size, what=f"weights {spec.name}", host=_host(host))
+        return fetch(spec.urls, path, sha256=spec.sha256, size=spec.size, what=f"weights {spec.name}", host=_host(host))
     except DownloadError as exc:
         if offline():
             raise GanzooError(f"pretrained weights {spec.name} are not in the cache ({path}) and GANZOO_OFFLINE is "
@@ -107,6 +88,18 @@ def verify(spec: WeightsSpec) -> tuple[str, str | None]:
 
 
 # -- reading ------------------------------------------------------------------------------------
+def load_pt(path: str | Path) -> Any:
+    """``torch.load`` with ``weights_only=True``: tensors and plain containers, never code."""
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # pickle.UnpicklingError for code, RuntimeError for a damaged zip
+        raise GanzooError(f"{str(path)!r} cannot be read safely: weights_only=True refused it "
+                          f"({str(exc).splitlines()[0]}). ganzoo never unpickles code; ask for a safetensors "
+                          "file.") from None
+
+
 def read(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Tensors and ganzoo metadata of a weights file (safetensors, or a legacy ``.pt`` read
     with ``weights_only=True``)."""
@@ -124,11 +117,7 @@ def read(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
             raise GanzooError(f"{path} is a safetensors file but not ganzoo weights (no '{FORMAT}' metadata); "
                               "write one with `ganzoo export RUN --tag TAG --out FILE`.")
         return tensors, json.loads(raw["ganzoo"])
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise GanzooError(f"{path} was refused: ganzoo reads .pt files only with weights_only=True, and this one "
-                          f"holds more than tensors ({str(exc).splitlines()[0]}). Ask for a safetensors file.") from None
+    state = load_pt(path)
     if not (isinstance(state, dict) and isinstance(state.get("meta"), dict) and isinstance(state.get("tensors"), dict)):
         raise GanzooError(f"{path} is not a ganzoo weights file (expected 'meta' and 'tensors').")
     return state["tensors"], state["meta"]
@@ -182,9 +171,10 @@ def training_command(config_record: dict[str, Any], host: Any = None, ignore: tu
 
 
 def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metrics: dict[str, Any] | None = None,
-           host: Any = None, use_ema: bool = True) -> dict[str, Any]:
+           host: Any = None, use_ema: bool = True, score: Any = None) -> dict[str, Any]:
     """Write a run's sampling nets (its EMA where kept, unless ``use_ema=False``) as a safetensors
-    weights file; return the entry a plugin pastes."""
+    weights file; return the entry a plugin pastes. ``score(path) -> metrics``, if given, measures
+    the written file (fp16 rounding included) and its figures are stored in the file's metadata."""
     from safetensors.torch import save_file
 
     from ganzoo import __version__
@@ -192,10 +182,7 @@ def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metri
     from ganzoo.loading import checkpoint_path, load_model
     from ganzoo.registry import _check_name
 
-    try:
-        _check_name("weights tag", tag)
-    except Exception as exc:
-        raise GanzooError(str(exc)) from None
+    _check_name("weights tag", tag)  # a RegistrationError, which the CLI reports as it is
     host = _host(host)
     loaded = load_model(run, host=host, use_ema=use_ema)
     ckpt = checkpoint_path(run)
@@ -220,7 +207,14 @@ def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metri
         "command": command, "tag": tag, "dtype": "float16" if fp16 else "float32", "metrics": metrics or {},
     }
     out = Path(out)
-    atomic_write(out, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "ganzoo": json.dumps(meta)}))
+
+    def write() -> None:
+        atomic_write(out, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "ganzoo": json.dumps(meta)}))
+
+    write()
+    if score is not None:
+        meta["metrics"] = {**meta["metrics"], **score(out)}
+        write()  # same tensors; the metadata now carries what was measured on them
     return {"model": meta["model"], "tag": tag, "sha256": sha256_of(out), "size": out.stat().st_size,
             "format": "safetensors", "dataset": str(meta["data_source"]), "command": command,
-            "metrics": metrics or {}, "file": str(out)}
+            "metrics": meta["metrics"], "file": str(out)}

@@ -105,11 +105,11 @@ def export_cmd(run: str, tag: str, out: str, fp16: bool, no_metrics: bool, count
     from ganzoo import weights
     from ganzoo.evaluation import evaluate
 
-    entry = weights.export(run, tag, out, fp16=fp16, use_ema=not live)
-    if not no_metrics:  # scores of exactly this file (fp16 included), not of the run it came from
-        scores = evaluate(out, n=count)["scores"]
-        metrics = {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items() if not isinstance(v, list)}
-        entry = weights.export(run, tag, out, fp16=fp16, metrics=metrics, use_ema=not live)
+    def score(path: object) -> dict:  # scores of exactly this file (fp16 included), not of the run it came from
+        scores = evaluate(path, n=count)["scores"]
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items() if not isinstance(v, list)}
+
+    entry = weights.export(run, tag, out, fp16=fp16, use_ema=not live, score=None if no_metrics else score)
     click.echo(f"wrote {out} ({_human(entry['size'])}, sha256 {entry['sha256']})\n")
     click.echo("register it in your plugin:\n")
     click.echo(f"""    register(WeightsSpec(

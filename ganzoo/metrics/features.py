@@ -104,11 +104,9 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         from safetensors.torch import load_file
 
         return load_file(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # pickle.UnpicklingError for code, RuntimeError for a damaged zip
-        raise GanzooError(f"{str(path)!r} is not a plain weights file that can be read safely "
-                          f"(weights_only=True refused it: {str(exc).splitlines()[0]}).") from exc
+    from ganzoo.weights import load_pt
+
+    state = load_pt(path)
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

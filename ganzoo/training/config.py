@@ -137,9 +137,8 @@ def resolve(model_defaults: Mapping[str, Any], *layers: Mapping[str, Any]) -> di
     for key in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive integer, not {config[key]!r}.")
-    for key in ("eval_every",):
-        if not isinstance(config[key], int) or config[key] < 0:
-            raise ConfigError(f"{key} must be 0 (off) or a positive integer, not {config[key]!r}.")
+    if not isinstance(config["eval_every"], int) or config["eval_every"] < 0:
+        raise ConfigError(f"eval_every must be 0 (off) or a positive integer, not {config['eval_every']!r}.")
     if not isinstance(config["eval_samples"], int) or config["eval_samples"] < 2:
         raise ConfigError(f"eval_samples must be an integer of at least 2, not {config['eval_samples']!r}.")
     return config

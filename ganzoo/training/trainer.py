@@ -321,12 +321,8 @@ class Trainer:
         nets = self.run.sampling_nets()  # eval-mode: EMA shadows, or copies of the live weights
         meta = {"model": self.spec.name, "plugin": self.spec.plugin, "step": self.run.step}
         loaded = LoadedModel(self.model, nets, meta, None, ema=self.run.ema is not None)
-        start = time.perf_counter()
-        with torch.no_grad():
-            scores = self._evaluator.score(loaded)
-        results = {"scores": scores, "provenance": {**self._evaluator.provenance(loaded),
-                                                    "seconds": round(time.perf_counter() - start, 2)}}
-        numbers = {f"eval/{k}": float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+        results = self._evaluator.result(loaded)  # scored under no_grad
+        numbers = {f"eval/{k}": float(v) for k, v in results["scores"].items() if isinstance(v, (int, float))}
         self.host.hook.ganzoo_train_step_end(run=self.run, step=self.run.step, metrics=numbers)
         self.host.hook.ganzoo_evaluate(run=self.run, step=self.run.step, results=results)
         self._say(f"step {self.run.step} eval: " + "  ".join(f"{k} {v:.4g}" for k, v in numbers.items()))
