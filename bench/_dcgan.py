@@ -37,18 +37,20 @@ def nets(size: int, channels: int = 3, nf: int = 64) -> tuple[nn.Module, nn.Modu
 
 
 class PlainLoop:
-    """What a person writes by hand: fp32, no autocast, BCE-with-logits."""
+    """What a person writes by hand: fp32, no autocast, BCE-with-logits, nets and data
+    on ``device``; it never reads a loss back (no host sync per step)."""
 
-    def __init__(self, size: int, channels: int = 3) -> None:
-        self.G, self.D = nets(size, channels)
+    def __init__(self, size: int, channels: int = 3, device: str | torch.device = "cpu") -> None:
+        self.device = torch.device(device)
+        self.G, self.D = (net.to(self.device) for net in nets(size, channels))
         self.opt_g = torch.optim.Adam(self.G.parameters(), 2e-4, betas=(0.5, 0.999))
         self.opt_d = torch.optim.Adam(self.D.parameters(), 2e-4, betas=(0.5, 0.999))
         self.bce = nn.BCEWithLogitsLoss()
 
     def step(self, real: torch.Tensor) -> None:
         n = len(real)
-        ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
-        fake = self.G(torch.randn(n, NZ, 1, 1))
+        ones, zeros = torch.ones(n, 1, device=self.device), torch.zeros(n, 1, device=self.device)
+        fake = self.G(torch.randn(n, NZ, 1, 1, device=self.device))
         self.opt_d.zero_grad()
         (self.bce(self.D(real), ones) + self.bce(self.D(fake.detach()), zeros)).backward()
         self.opt_d.step()
@@ -75,9 +77,9 @@ class BenchDCGAN(GanModel):
     def train_step(self, batch, ctx):  # noqa: ANN001, ANN201
         real = batch[0]
         n = len(real)
-        ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
+        ones, zeros = torch.ones(n, 1, device=real.device), torch.zeros(n, 1, device=real.device)
         with ctx.autocast():
-            fake = self.G(torch.randn(n, NZ, 1, 1))
+            fake = self.G(torch.randn(n, NZ, 1, 1, device=real.device))
             self.opt_d.zero_grad()
             loss_d = self.bce(self.D(real).float(), ones) + self.bce(self.D(fake.detach()).float(), zeros)
         ctx.backward(loss_d)
@@ -87,13 +89,13 @@ class BenchDCGAN(GanModel):
             loss_g = self.bce(self.D(fake).float(), ones)
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
-        return {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+        return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
 
     def sample_inputs(self, n, generator, labels=None, truncation=None):  # noqa: ANN001, ANN201
         return {"z": torch.randn(n, NZ, 1, 1, generator=generator)}
 
     def generate(self, inputs, nets):  # noqa: ANN001, ANN201
-        return nets["G"](inputs["z"])
+        return nets["G"](inputs["z"].to(next(nets["G"].parameters()).device))
 
 
 def build(config, data):  # noqa: ANN001, ANN201

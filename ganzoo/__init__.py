@@ -6,6 +6,8 @@ discovered the first time something asks for the registry.
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
 from typing import TYPE_CHECKING, Any
 
 from ganzoo._version import __version__
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     import torch
 
     from ganzoo.registry import ModelSpec, Registry
-    from ganzoo.training.trainer import Run
+    from ganzoo.training.run import Run
 
 __all__ = [
     "AmbiguousNameError",
@@ -74,9 +76,10 @@ def list_models(pattern: str | None = None, task: str | None = None) -> list[Mod
 def train(model: str | None = None, data: str | Path | None = None, **kwargs: Any) -> Run:
     """Train ``model`` on ``data`` (dataset name or folder); keyword arguments override any
     setting (``steps=500, lr=1e-4``) or name ``out``, ``resume``, ``config_file``, ``quiet``."""
+    from ganzoo.live_eval import during_training
     from ganzoo.training.trainer import train as _train
 
-    return _train(model, data, **kwargs)
+    return _train(model, data, evaluator=during_training, **kwargs)
 
 
 def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:

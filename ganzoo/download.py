@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ganzoo.errors import GanzooError
+from ganzoo.plugins import get_host
 
 #: seconds to wait for a connection or for the next bytes: no network fails fast, not after minutes
 TIMEOUT = 15.0
@@ -117,8 +118,6 @@ def _fetch_one(url: str, target: Path, size: int | None, what: str, host: object
             raise DownloadError(f"no such file {source}")
         shutil.copyfile(source, target)
     else:
-        from ganzoo.plugins import get_host
-
         handled = (host or get_host()).hook.ganzoo_fetch_weights(url=url, destination=str(target))
         if not handled:
             raise DownloadError(f"no installed plugin handles {scheme}:// URLs (built in: http, https, file, package)")

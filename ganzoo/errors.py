@@ -102,3 +102,7 @@ class DatasetUnavailableError(DataError):
 
 class IncompatibleDataError(DataError):
     """A model was given a kind of data it cannot train on; names datasets that fit."""
+
+
+class ModelSettingsError(GanzooError, ValueError):
+    """A model family refused its settings (an image size its nets cannot take, ...)."""

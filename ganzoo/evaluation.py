@@ -32,9 +32,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import json
+
 import torch
 
+import ganzoo.data as gdata
+from ganzoo._version import __version__
+from ganzoo.data.cache import cached_tensors
 from ganzoo.errors import GanzooError
+from ganzoo.files import atomic_write
+from ganzoo.loading import LoadedModel, load_model, sample, translate
+from ganzoo.metrics import scores as sc
+from ganzoo.metrics.classifier import get_classifier
+from ganzoo.metrics.features import get_extractor
+from ganzoo.metrics.modes import mode_coverage
+from ganzoo.metrics.translation import VERSION, domain_images, translation_scores
+from ganzoo.paths import home, is_path
+from ganzoo.plugins import get_host
 
 IMAGE_METRICS = ("fid", "kid", "precision-recall")
 TASK_METRICS: dict[str, tuple[str, ...]] = {
@@ -110,8 +124,6 @@ class Evaluator:
     @property
     def extractor(self) -> Any:
         if self._extractor is None:
-            from ganzoo.metrics.features import get_extractor
-
             self._extractor = get_extractor(self.features_name, self.data, self.features_weights)
         return self._extractor
 
@@ -122,8 +134,6 @@ class Evaluator:
         ex, data = self.extractor, self.data
         key = (f"realfeat-{data.name}-{self.split}{('-' + domain) if domain else ''}-n{self.n}"
                f"-px{data.image_size}-c{data.channels}-{ex.name.replace(':', '_')}-{ex.weights_sha256[:16]}")
-        from ganzoo.data.cache import cached_tensors
-        from ganzoo.paths import home
 
         cacheable = self.cache and self._cacheable()
         hit = cacheable and (home() / "cache" / f"{key}.safetensors").exists()
@@ -136,13 +146,10 @@ class Evaluator:
 
     def _cacheable(self) -> bool:
         """Only registered datasets have a stable identity; a folder's content may change."""
-        from ganzoo.data import is_path
 
         return "path" not in self.data.info and not is_path(self.data.name)
 
     def label_classifier(self) -> Any:
-        from ganzoo.metrics.classifier import get_classifier
-
         if self._classifier is None:
             if self.data.kind != "labelled-images":
                 raise GanzooError(f"label-accuracy needs a labelled built-in dataset; {self.data.name!r} is "
@@ -161,9 +168,6 @@ class Evaluator:
         return self._score_images(loaded)
 
     def _score_points(self, loaded: Any) -> dict[str, Any]:
-        from ganzoo.loading import sample
-        from ganzoo.metrics.modes import mode_coverage
-
         info = self.data.info
         if "centres" not in info:
             raise GanzooError(f"mode coverage needs a mixture with known centres (ring, grid); {self.data.name!r} "
@@ -173,8 +177,6 @@ class Evaluator:
                 "high_quality": result.high_quality, "per_mode": list(result.per_mode)}
 
     def _score_images(self, loaded: Any) -> dict[str, Any]:
-        from ganzoo.loading import sample
-
         classes = loaded.data_info.num_classes
         labels = torch.arange(self.n) % classes if classes else None
         fake = sample(loaded, self.n, labels=labels, seed=self.seed)
@@ -189,9 +191,6 @@ class Evaluator:
         return scores
 
     def _score_translation(self, loaded: Any) -> dict[str, Any]:
-        from ganzoo.loading import translate
-        from ganzoo.metrics.translation import domain_images, translation_scores
-
         to_translate = self.data.test if self.data.test is not None else self.data.train
         scores: dict[str, Any] = {}
         if "translation" in self.metrics:
@@ -207,8 +206,6 @@ class Evaluator:
         return scores
 
     def _distances(self, real: torch.Tensor, fake: torch.Tensor, suffix: str) -> dict[str, float]:
-        from ganzoo.metrics import scores as sc
-
         out: dict[str, float] = {}
         if len(real) < 2 or len(fake) < 2:
             raise GanzooError(f"FID-style scores need at least 2 real and 2 generated samples, got {len(real)} "
@@ -232,8 +229,6 @@ class Evaluator:
 
     # -- provenance --------------------------------------------------------------------------
     def provenance(self, loaded: Any) -> dict[str, Any]:
-        from ganzoo import __version__
-
         meta = loaded.meta
         real_counts = {d or "real": len(f) for d, (f, _) in self._real.items()}
         out: dict[str, Any] = {
@@ -257,8 +252,18 @@ class Evaluator:
         if self.kind == "points-2d":
             out["modes"] = {"threshold_std": 3.0, "std": self.data.info.get("std")}
         if self.kind == "unpaired-images":
-            out["translation"] = {"judge": "ganzoo domain classifier (A vs B, train split)",
-                                  "images_per_domain": self.n, "split": "test"}
+            # what was translated is the test split (train where there is none); --split only picks
+            # the real reference of fid/kid/precision-recall, so "split" names the translated one
+            translated = "test" if self.data.test is not None else "train"
+            out["split"] = translated
+            out["reference_split"] = self.split if self.needs_features else None
+            if "translation" in self.metrics:
+                split = self.data.split(translated)
+                out["translation"] = {
+                    "judge": f"ganzoo domain judge v{VERSION} (A / B / neither; trained on the train split)",
+                    "images_per_domain": min(self.n, len(split.a), len(split.b)), "split": translated}
+        elif self.needs_features or self.kind == "points-2d":
+            out["reference_split"] = self.split
         return out
 
 
@@ -271,8 +276,6 @@ def evaluate(source: str | Path | Any, data: str | Path | None = None, metrics: 
     ``data`` defaults to the dataset the model was trained on. ``out`` also writes the
     result as JSON (atomically).
     """
-    import ganzoo.data as gdata
-    from ganzoo.loading import LoadedModel, load_model
 
     start = time.perf_counter()
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
@@ -292,8 +295,6 @@ def evaluate(source: str | Path | Any, data: str | Path | None = None, metrics: 
 
 
 def _task_of(loaded: Any) -> str:
-    from ganzoo.plugins import get_host
-
     try:
         return get_host().registry.get_model(loaded.meta.get("qualified_name") or loaded.meta["model"]).task
     except GanzooError:
@@ -301,10 +302,6 @@ def _task_of(loaded: Any) -> str:
 
 
 def write_json(result: dict[str, Any], path: Path) -> None:
-    import json
-
-    from ganzoo.files import atomic_write
-
     def write(tmp: str) -> None:
         Path(tmp).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 

@@ -6,6 +6,9 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from ganzoo.errors import GanzooError
 
 
 def atomic_write(path: Path, write: Callable[[str], None], fsync: bool = False) -> None:
@@ -22,7 +25,10 @@ def atomic_write(path: Path, write: Callable[[str], None], fsync: bool = False) 
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except OSError as exc:  # name the file the caller asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         if fsync:
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -36,3 +42,16 @@ def atomic_write(path: Path, write: Callable[[str], None], fsync: bool = False) 
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def load_pt(path: str | Path) -> Any:
+    """``torch.load`` with ``weights_only=True``: tensors and plain containers, never code."""
+    import torch  # lazy: keeps torch off the CLI's fast path (`ganzoo weights list`)
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # pickle.UnpicklingError for code, RuntimeError for a damaged zip
+        why = ("it holds Python objects other than tensors and plain containers, which could run code"
+               if "weights_only" in str(exc) or "Unpickl" in type(exc).__name__ else f"it is damaged ({type(exc).__name__})")
+        raise GanzooError(f"{str(path)!r} cannot be read safely: {why}. ganzoo never unpickles code; "
+                          "ask for a safetensors file.") from None

@@ -1,8 +1,18 @@
-"""The plugin contract: every hook a ganzoo plugin may implement.
+"""The plugin contract: every hook a ganzoo plugin may implement, and its version.
 
 Registration hooks receive a ``register`` callback and call it once per spec; they
 run once per process, when something first asks for the registry. Trainer hooks
-fire around the training loop. Implement a hook with ``@ganzoo.hookimpl``.
+fire around the training loop. Implement a hook with ``@hookimpl`` (from
+``ganzoo.plugin``, the public module for plugin authors).
+
+Versioning: ``PLUGIN_API`` is ``"MAJOR.MINOR"``. A minor release only adds (hooks,
+arguments, exports of ``ganzoo.plugin``); a major one may remove or change them. A
+plugin states the range it supports in its entry module
+(``GANZOO_PLUGIN_API = ">=1.0,<2"``); ganzoo reports and skips a plugin whose range
+excludes the running API, as it does a broken one. A hook on its way out is marked
+``@hookspec(warn_on_impl=DeprecationWarning("..."))`` for at least one minor version
+before the next major removes it: a plugin implementing it then gets pluggy's
+warning, pointing at its own function, when it is loaded.
 """
 
 from __future__ import annotations
@@ -11,9 +21,11 @@ from typing import Any
 
 import pluggy
 
-__all__ = ["PROJECT", "hookimpl", "hookspec"]
+__all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
 PROJECT = "ganzoo"
+#: the version of the plugin contract: this module's hooks and the names ``ganzoo.plugin`` exports
+PLUGIN_API = "1.0"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

@@ -14,9 +14,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo import weights
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.nn.base import DataInfo
+from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel
+from ganzoo.plugins import get_host
 from ganzoo.training import checkpoint as ckpt
 
 CHUNK = 256
@@ -57,18 +60,16 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any
                use_ema: bool = True) -> LoadedModel:
     """A run folder, a checkpoint, a weights file (``.safetensors``) or a pretrained name (``dcgan.shapes``).
     ``use_ema=False`` samples from a checkpoint's live weights even where the run kept an EMA."""
-    from ganzoo import weights
-
     text = str(source)
     if text.endswith(".safetensors") or weights.looks_like_name(source):
-        return weights.load(source, device, host=host)
+        return load_weights(source, device, host=host)
     path = checkpoint_path(source)
     try:
         state = ckpt.load(path)
     except ckpt.CheckpointError:
         if path.is_file() and path.parent.name != "checkpoints":  # perhaps legacy .pt weights (meta + tensors)
             try:
-                return weights.load(path, device, host=host)
+                return load_weights(path, device, host=host)
             except GanzooError:
                 pass
         raise
@@ -79,13 +80,31 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", host: Any
     return build_loaded(state["meta"], nets, path, device, host=host, ema=ema)
 
 
+def load_weights(source: str | Path, device: str | torch.device = "cpu", host: Any = None) -> LoadedModel:
+    """A ``LoadedModel`` from a pretrained name (``dcgan.shapes``) or a weights file."""
+    host = host or get_host()
+    if weights.looks_like_name(source):
+        try:
+            spec = weights.get(str(source), host)
+        except UnknownNameError as exc:
+            raise GanzooError(f"{str(source)!r} is not a run folder, a checkpoint or a weights file, nor pretrained "
+                              f"weights: {exc}") from None
+        path = weights.ensure(spec, host)
+    else:
+        spec, path = None, Path(source).expanduser()
+    tensors, meta = weights.read(path)
+    nets: dict[str, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        net, _, param = key.partition(".")
+        nets.setdefault(net, {})[param] = value.float() if value.is_floating_point() else value
+    meta = {**meta, "weights": spec.name if spec else str(path)}
+    return build_loaded(meta, nets, path, device, host=host, ema=bool(meta.get("ema")))
+
+
 def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Tensor]], path: Path | None,
                  device: str | torch.device = "cpu", host: Any = None, ema: bool = False) -> LoadedModel:
     """Rebuild a model from its description (model, config, data) and load the given nets'
     weights; nets not given (a discriminator left out of a weights file) keep their init."""
-    from ganzoo.plugins import get_host
-    from ganzoo.training.trainer import build_model
-
     registry = (host or get_host()).registry
     try:
         spec = registry.get_model(meta["qualified_name"])

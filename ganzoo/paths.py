@@ -17,3 +17,9 @@ def data_dir() -> Path:
     path = home() / "data"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def is_path(data: str | Path) -> bool:
+    """A path has a separator, starts with '.' or '~', or exists; a name is a bare word."""
+    text = str(data)
+    return isinstance(data, Path) or "/" in text or "\\" in text or text.startswith((".", "~")) or Path(text).exists()

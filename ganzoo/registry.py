@@ -1,4 +1,4 @@
-"""Frozen specs for what plugins register, and the lookup of names a person types.
+"""The lookup of names a person types, over the specs plugins register (``ganzoo.specs``).
 
 No torch here: listing, searching and describing models must stay instant. A spec
 names its builder as a lazy ``"package.module:function"`` string that is only
@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from ganzoo.errors import (
@@ -32,10 +30,24 @@ from ganzoo.errors import (
     UnknownWeightsError,
 )
 
+from ganzoo.specs import (
+    DATA_KINDS,
+    KNOWN_TASKS,
+    DatasetSpec,
+    FeatureSpec,
+    LossSpec,
+    ModelSpec,
+    Paper,
+    Spec,
+    WeightsSpec,
+    as_dict,
+)
+
 __all__ = [
     "DATA_KINDS",
     "KNOWN_TASKS",
     "DatasetSpec",
+    "FailedPlugin",
     "FeatureSpec",
     "LossSpec",
     "ModelSpec",
@@ -48,230 +60,51 @@ __all__ = [
     "split_tag",
 ]
 
-#: Tasks of the official families; a plugin may declare another lower-case task.
-KNOWN_TASKS = ("unconditional", "conditional", "image-to-image", "points-2d")
-#: What a dataset yields; a model lists the kinds it accepts.
-DATA_KINDS = ("points-2d", "images", "labelled-images", "unpaired-images")
-
-_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-_BUILDER = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _check_name(what: str, name: str) -> None:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise RegistrationError(
-            f"{what} name {name!r} is invalid: use lower-case letters, digits, '-' or '_', "
-            "starting with a letter (no dots: '.' separates a pretrained tag)."
-        )
-
-
-def _check_builder(name: str, builder: str) -> None:
-    if not isinstance(builder, str) or not _BUILDER.match(builder):
-        raise RegistrationError(
-            f"{name!r}: builder {builder!r} must be a lazy 'package.module:function' string."
-        )
-
-
-def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(mapping or {}))
-
-
-@dataclass(frozen=True)
-class Paper:
-    """The publication a model or loss comes from."""
-
-    title: str
-    year: int
-    url: str
-    authors: str = ""
-
-    def cite(self) -> str:
-        who = f"{self.authors} " if self.authors else ""
-        return f'{who}({self.year}), "{self.title}", {self.url}'
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A GAN family member: what it is, what data it eats, how to build it."""
-
-    name: str
-    summary: str
-    task: str
-    builder: str
-    paper: Paper | None = None
-    data_kinds: tuple[str, ...] = ()
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    #: named bundles of settings over ``defaults``, e.g. {"paper": {"image_size": 256, ...}}
-    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    plugin: str = ""  # set by the registry to the registering distribution
-
-    kind = "model"
-
-    def __post_init__(self) -> None:
-        _check_name("model", self.name)
-        _check_builder(self.name, self.builder)
-        if not isinstance(self.task, str) or not _NAME.match(self.task):
-            raise RegistrationError(
-                f"model {self.name!r}: task {self.task!r} is invalid; "
-                f"known tasks are {', '.join(KNOWN_TASKS)}."
-            )
-        kinds = tuple(self.data_kinds)
-        unknown = [k for k in kinds if k not in DATA_KINDS]
-        if unknown:
-            raise RegistrationError(
-                f"model {self.name!r}: unknown data kind(s) {unknown}; "
-                f"choose from {', '.join(DATA_KINDS)}."
-            )
-        object.__setattr__(self, "data_kinds", kinds)
-        object.__setattr__(self, "defaults", _frozen(self.defaults))
-        for preset, settings in self.presets.items():
-            _check_name("preset", preset)  # its keys are checked like any setting when a run resolves it
-            if not isinstance(settings, Mapping):
-                raise RegistrationError(f"model {self.name!r}: preset {preset!r} must be a mapping of settings.")
-        object.__setattr__(self, "presets", _frozen({k: _frozen(v) for k, v in self.presets.items()}))
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.plugin}:{self.name}"
-
-
-@dataclass(frozen=True)
-class LossSpec:
-    """An adversarial objective selectable with ``--loss``."""
-
-    name: str
-    summary: str
-    builder: str
-    paper: Paper | None = None
-    plugin: str = ""
-
-    kind = "loss"
-
-    def __post_init__(self) -> None:
-        _check_name("loss", self.name)
-        _check_builder(self.name, self.builder)
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.plugin}:{self.name}"
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """A dataset selectable with ``--data``: what it yields and where it comes from."""
-
-    name: str
-    summary: str
-    kind_of_data: str
-    builder: str
-    size: int | None = None
-    source: str = ""
-    offline: bool = True
-    options: Mapping[str, Any] = field(default_factory=dict)
-    plugin: str = ""
-
-    kind = "dataset"
-
-    def __post_init__(self) -> None:
-        _check_name("dataset", self.name)
-        _check_builder(self.name, self.builder)
-        if self.kind_of_data not in DATA_KINDS:
-            raise RegistrationError(
-                f"dataset {self.name!r}: kind_of_data {self.kind_of_data!r} is unknown; "
-                f"choose from {', '.join(DATA_KINDS)}."
-            )
-        object.__setattr__(self, "options", _frozen(self.options))
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.plugin}:{self.name}"
-
-
-@dataclass(frozen=True)
-class WeightsSpec:
-    """Pretrained weights: where to fetch them, how to verify them, what they are."""
-
-    model: str
-    tag: str
-    urls: tuple[str, ...]
-    sha256: str
-    size: int
-    format: str = "safetensors"
-    license: str = ""
-    dataset: str = ""
-    command: str = ""
-    metrics: Mapping[str, Any] = field(default_factory=dict)
-    default: bool = False
-    plugin: str = ""
-
-    kind = "weights"
-
-    def __post_init__(self) -> None:
-        _check_name("model", self.model)
-        _check_name("weights tag", self.tag)
-        urls = (self.urls,) if isinstance(self.urls, str) else tuple(self.urls)
-        if not urls:
-            raise RegistrationError(f"weights {self.model}.{self.tag}: give at least one URL.")
-        if not isinstance(self.sha256, str) or not _SHA256.match(self.sha256):
-            raise RegistrationError(
-                f"weights {self.model}.{self.tag}: sha256 must be the full 64-character "
-                "lower-case hex digest of the file."
-            )
-        if not isinstance(self.size, int) or self.size <= 0:
-            raise RegistrationError(
-                f"weights {self.model}.{self.tag}: size must be the file size in bytes."
-            )
-        object.__setattr__(self, "urls", urls)
-        object.__setattr__(self, "metrics", _frozen(self.metrics))
-
-    @property
-    def name(self) -> str:
-        return f"{self.model}.{self.tag}"
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.plugin}:{self.name}"
-
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    """A feature network for FID-style scores, selectable with ``--features``.
-
-    ``builder(argument, data, weights)`` returns a ``ganzoo.metrics.features.FeatureExtractor``.
-    An extractor with an ``argument`` takes what follows its name and a colon
-    (``timm:resnet18``, ``classifier:digits``); its builder says if one is missing.
-    """
-
-    name: str
-    summary: str
-    builder: str
-    offline: bool = True  # usable with no network and no file from the user
-    argument: str = ""  # how the argument is shown in listings, e.g. ":<model>" or "[:<dataset>]"
-    plugin: str = ""
-
-    kind = "features"
-
-    def __post_init__(self) -> None:
-        _check_name("feature extractor", self.name)
-        _check_builder(self.name, self.builder)
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.plugin}:{self.name}"
-
-
-Spec = ModelSpec | LossSpec | DatasetSpec | WeightsSpec | FeatureSpec
 S = TypeVar("S", ModelSpec, LossSpec, DatasetSpec, WeightsSpec, FeatureSpec)
+
+
+@dataclass(frozen=True)
+class FailedPlugin:
+    """A plugin that failed to load or register: kept so that a name it would have
+    provided is reported as its failure, not as an unknown name."""
+
+    name: str  # the distribution
+    entry_point: str
+    module: str
+    error: str
+    names: dict[str, list[str]] = field(default_factory=dict)  # kind -> names it registered before failing
+
+    def claims(self, kind: str, name: str) -> bool:
+        """Whether ``name`` (bare or qualified) plausibly belongs to this plugin."""
+        plugin, _, bare = name.rpartition(":")
+        if plugin:
+            return plugin == self.name
+        stem = self.name.removeprefix("ganzoo-")
+        return bare in self.names.get(kind, ()) or bare in (self.entry_point, stem, self.name)
+
+
+def failure_note(failures: Iterable[FailedPlugin], kind: str, name: str) -> str | None:
+    """What to say instead of (or after) "unknown <kind>" when plugins failed to load."""
+    failures = list(failures)
+    mine = [f for f in failures if f.claims(kind, name)]
+    if mine:
+        f = mine[0]
+        return (f"{kind} {name!r} belongs to plugin {f.name!r} ({f.module}), which failed to load and was skipped: "
+                f"{f.error}. Fix or reinstall the plugin; `ganzoo --traceback plugins` shows the full traceback.")
+    if failures:
+        names = ", ".join(f.name for f in failures)
+        return f"(Plugin(s) that failed to load and might provide it: {names}; `ganzoo plugins` says why.)"
+    return None
 
 
 class _Table(Generic[S]):
     """Specs of one kind by bare name; each name may come from several distributions."""
 
-    def __init__(self, kind: str, unknown: type[UnknownNameError]) -> None:
+    def __init__(self, kind: str, unknown: type[UnknownNameError], failures: list[FailedPlugin] | None = None) -> None:
         self.kind = kind
         self._unknown = unknown
         self._by_name: dict[str, dict[str, S]] = {}
+        self._failures = failures if failures is not None else []
 
     def check_new(self, spec: S) -> None:
         if spec.plugin in self._by_name.get(spec.name, {}):
@@ -299,12 +132,20 @@ class _Table(Generic[S]):
         if plugin:
             if plugin in found:
                 return found[plugin]
-            raise self._unknown(name, self.suggest(name))
+            raise self.missing(name)
         if len(found) == 1:
             return next(iter(found.values()))
         if len(found) > 1:
             raise AmbiguousNameError(self.kind, bare, (s.qualified_name for s in found.values()))
-        raise self._unknown(name, self.suggest(name))
+        raise self.missing(name)
+
+    def missing(self, name: str) -> UnknownNameError:
+        """The error for a name nothing registered, naming a plugin that failed to load if one claims it."""
+        note = failure_note(self._failures, self.kind, name)
+        if note and not note.startswith("("):
+            return _with_message(self._unknown(name), note)
+        err = self._unknown(name, self.suggest(name))
+        return _with_message(err, f"{err.args[0]} {note}") if note else err
 
     def suggest(self, name: str) -> list[str]:
         known = list(self._by_name) + [s.qualified_name for s in self]
@@ -315,11 +156,13 @@ class Registry:
     """Every spec the loaded plugins registered, looked up by the names users type."""
 
     def __init__(self) -> None:
-        self.models: _Table[ModelSpec] = _Table("model", UnknownModelError)
-        self.losses: _Table[LossSpec] = _Table("loss", UnknownLossError)
-        self.datasets: _Table[DatasetSpec] = _Table("dataset", UnknownDatasetError)
-        self.weights: _Table[WeightsSpec] = _Table("weights", UnknownWeightsError)
-        self.features: _Table[FeatureSpec] = _Table("feature extractor", UnknownFeaturesError)
+        #: plugins that failed to load or register (``PluginHost`` fills it)
+        self.failures: list[FailedPlugin] = []
+        self.models: _Table[ModelSpec] = _Table("model", UnknownModelError, self.failures)
+        self.losses: _Table[LossSpec] = _Table("loss", UnknownLossError, self.failures)
+        self.datasets: _Table[DatasetSpec] = _Table("dataset", UnknownDatasetError, self.failures)
+        self.weights: _Table[WeightsSpec] = _Table("weights", UnknownWeightsError, self.failures)
+        self.features: _Table[FeatureSpec] = _Table("feature extractor", UnknownFeaturesError, self.failures)
 
     def _table(self, spec: Spec) -> _Table[Any]:
         return {
@@ -401,6 +244,11 @@ class Registry:
         return self.features.get(name), None
 
 
+def _with_message(err: UnknownNameError, message: str) -> UnknownNameError:
+    err.args = (message,)
+    return err
+
+
 def _pick_tag(model: str, available: list[WeightsSpec]) -> WeightsSpec:
     tags = ", ".join(f"{model}.{w.tag}" for w in available)
     raise UnknownWeightsError(f"{model} (no default tag; choose one of {tags})", [])
@@ -419,20 +267,3 @@ def split_tag(name: str) -> tuple[str, str | None]:
     plugin, colon, rest = name.rpartition(":")
     bare, dot, tag = rest.partition(".")
     return plugin + colon + bare, (tag if dot else None)
-
-
-def as_dict(spec: Spec | Paper) -> dict[str, Any]:
-    """A JSON-ready dict of a spec (frozen mappings become dicts, the paper nested)."""
-    out: dict[str, Any] = {}
-    for name in spec.__dataclass_fields__:
-        value = getattr(spec, name)
-        if isinstance(value, Paper):
-            value = as_dict(value)
-        elif isinstance(value, Mapping):
-            value = {k: dict(v) if isinstance(v, Mapping) else v for k, v in value.items()}
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[name] = value
-    if not isinstance(spec, Paper):
-        out["qualified_name"] = spec.qualified_name
-    return out

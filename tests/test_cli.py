@@ -94,3 +94,43 @@ def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "ganzoo"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("ganzoo, version")
+
+
+def test_data_check_reports_a_folder_without_importing_torch(tmp_path, run_cli) -> None:
+    from PIL import Image
+
+    for i in range(3):
+        Image.new("RGB", (20, 10), (i * 80, 0, 0)).save(tmp_path / f"{i}.png")
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    result = run_cli("data", "check", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "usable images: 3" in result.stdout and "20x10 (3)" in result.stdout
+    assert "unreadable: broken.png" in result.stdout
+    assert not torch_imported(result)
+
+
+def test_plugins_shows_the_built_in_plugin_once(with_fixtures, run_cli) -> None:
+    rows = run_cli("plugins").stdout.splitlines()
+    builtin = [r for r in rows if r.split()[:1] == ["ganzoo"]]
+    assert len(builtin) == 1, rows
+    assert "dataset" in builtin[0] and "loss" in builtin[0] and "features" in builtin[0]
+
+
+def test_listings_print_whole_summaries_when_piped_or_wide(with_fixtures, run_cli, monkeypatch, capsys) -> None:
+    """Piped output (not a terminal) is never cut; on a terminal, --wide does the same."""
+    full = {x["name"]: x["summary"] for x in json.loads(run_cli("losses", "--json").stdout)}
+    longest = max(full.values(), key=len)
+    narrow = {"COLUMNS": "60"}
+    assert longest in run_cli("losses", env=narrow).stdout  # stdout is a pipe here
+    for command in (["losses"], ["list"], ["datasets"], ["features"]):
+        result = run_cli(*command, "--wide", env=narrow)
+        assert result.returncode == 0 and "…" not in result.stdout, result.stdout
+    from ganzoo.cli import output
+
+    monkeypatch.setattr(output, "_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "60")
+    rows = [("name", "x" * 100)]
+    output.echo_table(("NAME", "SUMMARY"), rows)
+    assert "x" * 100 not in capsys.readouterr().out  # a terminal: cut to fit
+    output.echo_table(("NAME", "SUMMARY"), rows, wide=True)
+    assert "x" * 100 in capsys.readouterr().out

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
+import os
+import errno
 import sys
 import warnings
 from typing import Any
@@ -23,6 +27,7 @@ COMMANDS = {
     "info": "ganzoo.cli.catalog:info_cmd",
     "list": "ganzoo.cli.catalog:list_cmd",
     "losses": "ganzoo.cli.catalog:losses_cmd",
+    "new-plugin": "ganzoo.cli.scaffold:new_plugin_cmd",
     "plugins": "ganzoo.cli.catalog:plugins_cmd",
     "sample": "ganzoo.cli.train:sample_cmd",
     "train": "ganzoo.cli.train:train_cmd",
@@ -62,6 +67,15 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except GanzooError as err:
             raise click.ClickException(str(err)) from err
+        except OSError as err:  # no space, permission, read-only: one line naming the path
+            where = f" {err.filename}" if err.filename else ""
+            why = "a file is in the way where a folder should be" if err.errno in (errno.EEXIST, errno.ENOTDIR) \
+                else (err.strerror or str(err))
+            raise click.ClickException(f"cannot write or read{where}: {why}. "
+                                       "Free space or pick a writable place (--out), then try again.") from err
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted.", err=True)
+            ctx.exit(130)
 
 
 def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
@@ -70,13 +84,18 @@ def _show_warning(message: Any, category: type, filename: str, lineno: int, file
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ganzoo")
-def main() -> None:
+@click.option("--traceback", "show_traceback", is_flag=True,
+              help="Print the full traceback of plugins that fail to load (or set GANZOO_TRACEBACK=1).")
+def main(show_traceback: bool = False) -> None:
     """ganzoo: every classic GAN under one name.
 
     \b
     ganzoo list                 models from every installed plugin
     ganzoo info dcgan           paper, defaults, data kinds, pretrained weights
     ganzoo plugins              installed plugins and their health
+    ganzoo new-plugin NAME      scaffold a plugin distribution of your own
     """
+    if show_traceback:
+        os.environ["GANZOO_TRACEBACK"] = "1"  # read when the plugins load, on first use of the registry
     if not sys.warnoptions:
         warnings.showwarning = _show_warning

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
 import click
 
 from ganzoo.cli.output import echo_json, echo_table
@@ -24,7 +26,8 @@ def _host(quiet: bool = False):  # noqa: ANN202 - imported lazily: `--help` load
 @click.argument("pattern", required=False)
 @click.option("--task", help="Only models of this task (unconditional, conditional, image-to-image, points-2d).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def list_cmd(pattern: str | None, task: str | None, as_json: bool) -> None:
+@click.option("--wide", is_flag=True, help="Never cut the last column to the terminal width (piped output never is).")
+def list_cmd(pattern: str | None, task: str | None, as_json: bool, wide: bool) -> None:
     """List models from every installed plugin (PATTERN: fnmatch, e.g. '*gan*')."""
     registry = _host().registry
     models = registry.list_models(pattern, task)
@@ -42,7 +45,7 @@ def list_cmd(pattern: str | None, task: str | None, as_json: bool) -> None:
     for m in models:
         tags = [w.tag + ("*" if w.default else "") for w in registry.weights_for(m)]
         rows.append((m.name, m.task, m.plugin, ",".join(tags) or "-", m.summary))
-    echo_table(("NAME", "TASK", "PLUGIN", "PRETRAINED", "SUMMARY"), rows)
+    echo_table(("NAME", "TASK", "PLUGIN", "PRETRAINED", "SUMMARY"), rows, wide)
 
 
 @click.command("info")
@@ -85,9 +88,17 @@ def plugins_cmd(as_json: bool) -> None:
         echo_json([p.as_dict() for p in plugins])
         return
     rows = []
-    for p in plugins:
-        counts = ", ".join(f"{len(v)} {k}" for k, v in p.registered.items() if k != "model")
-        rows.append((p.name, p.version, p.source, p.status, len(p.hooks), ", ".join(p.models) or "-", counts or "-"))
+    for group in _one_row_per_distribution(plugins):
+        p = group[0]
+        registered: dict[str, int] = {}
+        for member in group:
+            for kind, names in member.registered.items():
+                registered[kind] = registered.get(kind, 0) + len(names)
+        counts = ", ".join(f"{n} {k}" for k, n in registered.items() if k != "model")
+        status = next((m.status for m in group if m.status == "error"), p.status)
+        models = [name for m in group for name in m.models]
+        rows.append((p.name, p.version, p.source, status, sum(len(m.hooks) for m in group), ", ".join(models) or "-",
+                     counts or "-"))
     echo_table(("PLUGIN", "VERSION", "SOURCE", "STATUS", "HOOKS", "MODELS", "ALSO REGISTERS"), rows)
     for p in plugins:
         if p.status == "error":
@@ -95,9 +106,20 @@ def plugins_cmd(as_json: bool) -> None:
     click.echo("\nDetails (every hook and spec): ganzoo plugins --json")
 
 
+def _one_row_per_distribution(plugins: list) -> list[list]:
+    """The core registers its built-ins from several modules, each a PluginInfo of the same
+    distribution; the table shows them as one row (``--json`` keeps every module)."""
+    groups: dict[tuple[str, str], list] = {}
+    for p in plugins:
+        key = (p.name, p.source) if p.source == "builtin" else (p.name, p.module)
+        groups.setdefault(key, []).append(p)
+    return list(groups.values())
+
+
 @click.command("datasets")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def datasets_cmd(as_json: bool) -> None:
+@click.option("--wide", is_flag=True, help="Never cut the last column to the terminal width (piped output never is).")
+def datasets_cmd(as_json: bool, wide: bool) -> None:
     """List registered datasets: name, kind, size, source, available offline."""
     datasets = list(_host().registry.datasets)
     if as_json:
@@ -107,25 +129,27 @@ def datasets_cmd(as_json: bool) -> None:
         (d.name, d.kind_of_data, f"{d.size:,}" if d.size else "-", d.source or d.plugin, "yes" if d.offline else "no", d.summary)
         for d in datasets
     ]
-    echo_table(("NAME", "KIND", "SIZE", "SOURCE", "OFFLINE", "SUMMARY"), rows)
+    echo_table(("NAME", "KIND", "SIZE", "SOURCE", "OFFLINE", "SUMMARY"), rows, wide)
     click.echo("\nOr pass a folder: --data ./images (flat or class sub-folders) or ./horses2zebras (trainA/, trainB/).")
 
 
 @click.command("losses")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def losses_cmd(as_json: bool) -> None:
+@click.option("--wide", is_flag=True, help="Never cut the last column to the terminal width (piped output never is).")
+def losses_cmd(as_json: bool, wide: bool) -> None:
     """List registered adversarial losses (select one with --loss)."""
     losses = list(_host().registry.losses)
     if as_json:
         echo_json([as_dict(loss) for loss in losses])
         return
     rows = [(x.name, x.plugin, x.paper.cite() if x.paper else "-", x.summary) for x in losses]
-    echo_table(("NAME", "PLUGIN", "PAPER", "SUMMARY"), rows)
+    echo_table(("NAME", "PLUGIN", "PAPER", "SUMMARY"), rows, wide)
 
 
 @click.command("features")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def features_cmd(as_json: bool) -> None:
+@click.option("--wide", is_flag=True, help="Never cut the last column to the terminal width (piped output never is).")
+def features_cmd(as_json: bool, wide: bool) -> None:
     """List feature extractors for FID-style scores (select one with `ganzoo eval --features`)."""
     specs = list(_host().registry.features)
     if as_json:
@@ -133,4 +157,4 @@ def features_cmd(as_json: bool) -> None:
         return
     rows = [(f.name + f.argument, f.plugin, "yes" if f.offline else "needs weights",
              f.summary) for f in specs]
-    echo_table(("NAME", "PLUGIN", "OFFLINE", "SUMMARY"), rows)
+    echo_table(("NAME", "PLUGIN", "OFFLINE", "SUMMARY"), rows, wide)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
 import click
 
 
@@ -31,8 +33,8 @@ def preview_cmd(data: str, out: str, count: int, split: str, image_size: int | N
 @data_group.command("check")
 @click.argument("path", type=click.Path())
 def check_cmd(path: str) -> None:
-    """Report what a folder holds: counts per class or domain, sizes, problems."""
-    from ganzoo.data.folders import scan
+    """Report what a folder holds: counts per class or domain, sizes, problems (Pillow only: no torch)."""
+    from ganzoo.folder_scan import scan
 
     found = scan(path)
     click.echo(f"folder: {found.root}  (layout: {found.layout})")

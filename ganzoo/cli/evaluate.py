@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
+from pathlib import Path
+
 import click
 
 from ganzoo.cli.output import echo_json, echo_table
@@ -36,21 +40,47 @@ def eval_cmd(source: str, data: str | None, metrics: str | None, features: str, 
     from ganzoo.evaluation import evaluate
 
     result = evaluate(source, data=data, metrics=metrics, features=features, features_weights=features_weights,
-                      n=count, seed=seed, split=split, device=device, out=out)
+                      n=count, seed=seed, split=split, device=device)
     if as_json:
         echo_json(result)
+        _write(result, out)
         return
     rows = [(name, _fmt(value)) for name, value in result["scores"].items()]
     echo_table(("METRIC", "VALUE"), rows)
     p = result["provenance"]
+    if "translation" in p or p.get("generated_samples") is None:  # image-to-image: test images were translated
+        count = p.get("translation", {}).get("images_per_domain")
+        what = f"{count} {p['split']} images per domain translated" if count else f"{p['split']} images translated"
+        if p.get("reference_split"):
+            what += f", compared with the {p['reference_split']} split"
+        data = f"data {p['data']} ({what})"
+    else:
+        data = f"data {p['data']} ({p['split']} split as reference)"
     click.echo(f"\nmodel {p['model']} at step {p['checkpoint_step']} ({p['sampling_weights']} weights); "
-               f"data {p['data']} ({p['split']} split); seed {p['seed']}; {p['seconds']} s")
+               f"{data}; seed {p['seed']}; {p['seconds']} s")
+    if "translation" in p:
+        click.echo(f"judge: {p['translation']['judge']}. a2b_as_b / b2a_as_a: share of translations it calls the "
+                   "target domain; fd_*_rel: distance to the target as a fraction of the gap between the domains "
+                   "(0 best, 1 = no closer than the source domain)")
     if "features" in p:
         click.echo(f"features {p['features']} ({p['feature_dim']}-d, {p['input_size']} px, {p['resizer']}; "
                    f"weights sha256 {p['weights_sha256'][:12]}...); real {p['real_samples']}, "
                    f"generated {p['generated_samples']}")
-    if out:
-        click.echo(f"wrote {out}")
+    _write(result, out)
+
+
+def _write(result: dict, out: str | None) -> None:
+    """Write the scores after showing them, so a place that cannot be written loses nothing."""
+    if not out:
+        return
+    from ganzoo.evaluation import write_json  # lazy: keeps torch off the CLI's fast path
+
+    try:
+        write_json(result, Path(out))
+    except OSError as err:
+        raise click.ClickException(f"the scores above were not written to {out}: {err.strerror or err}. "
+                                   "Pick a writable place for --out.") from err
+    click.echo(f"wrote {out}")
 
 
 def _fmt(value: object) -> str:

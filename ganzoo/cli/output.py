@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
 import json
 import shutil
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,13 +17,19 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
-def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Columns padded to fit; the last column is cut to the terminal width."""
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wide: bool = False) -> None:
+    """Columns padded to fit. On a terminal the last column is cut to its width (…) unless
+    ``wide``; piped or redirected output is never cut."""
     cells = [[str(c) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    width = shutil.get_terminal_size((120, 24)).columns
-    used = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    widths[-1] = max(len(headers[-1]), min(widths[-1], width - used))
+    if not wide and _is_terminal():
+        width = shutil.get_terminal_size((120, 24)).columns
+        used = sum(widths[:-1]) + 2 * (len(widths) - 1)
+        widths[-1] = max(len(headers[-1]), min(widths[-1], width - used))
 
     def line(values: Sequence[str]) -> str:
         parts = [v.ljust(w) if i < len(values) - 1 else _cut(v, w) for i, (v, w) in enumerate(zip(values, widths))]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,14 @@ CHOICE_DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
 @click.option("--image-size", type=int, help="Resize and centre-crop images.")
 @click.option("--channels", type=click.Choice(["1", "3"]), help="Convert images to 1 or 3 channels.")
 @click.option("--out", type=click.Path(file_okay=False), default="runs", help="Where run folders go.")
-@click.option("--resume", type=click.Path(exists=True), help="Continue a run folder from its last checkpoint.")
+@click.option("--resume", type=click.Path(exists=True),
+              help="Continue a run: its folder (from checkpoints/last.pt) or one checkpoint file, used as given.")
 @click.option("--seed", type=int)
 @click.option("--device", type=CHOICE_DEVICE)
 @click.option("--precision", type=CHOICE_PRECISION)
 @click.option("--ema/--no-ema", default=None, help="Keep an EMA of the generator for sampling.")
+@click.option("--compile/--no-compile", "compile_nets", default=None,
+              help="torch.compile the nets (slow first steps; see docs/training.md for when it pays).")
 @click.option("--sample-every", type=int, help="Write a fixed-noise sample grid every N steps.")
 @click.option("--checkpoint-every", type=int, help="Write a checkpoint every N steps.")
 @click.option("--eval-every", type=int, help="Score the run every N steps (metrics.jsonl, TensorBoard; see ganzoo eval).")
@@ -39,25 +43,46 @@ CHOICE_DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="A .toml/.yaml/.json of settings.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Override any setting (repeatable).")
 @click.option("--strict-data", is_flag=True, default=None, help="Unreadable images are an error, not skipped.")
-@click.option("--nproc", type=int, default=1, help="Start N processes with torchrun (DistributedDataParallel).")
+@click.option("--nproc", type=int, default=1, help="Start N processes on this machine (DistributedDataParallel); settings and data are checked once first.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def train_cmd(model: str | None, data: str | None, config_file: str | None, settings: tuple[str, ...],
               resume: str | None, out: str, nproc: int, quiet: bool, channels: str | None, **flags: Any) -> None:
     """Train MODEL on --data. Defaults come from the model's spec; `ganzoo info MODEL` shows them."""
-    if nproc > 1 and "WORLD_SIZE" not in os.environ:
-        sys.exit(_relaunch_with_torchrun(nproc))
-    from ganzoo.training.config import parse_set
-    from ganzoo.training.trainer import train
+    from ganzoo.cli.launch import child_errors
 
     overrides = {k: v for k, v in flags.items() if v is not None}
+    if "compile_nets" in overrides:
+        overrides["compile"] = overrides.pop("compile_nets")
     if channels:
         overrides["channels"] = int(channels)
-    overrides.update(parse_set(settings))
-    train(model, data, out=out, resume=resume, config_file=config_file, quiet=quiet, **overrides)
+    if quiet:
+        os.environ["GANZOO_QUIET"] = "1"  # no progress lines from data preparation either (ganzoo.data.cache)
+    with child_errors():  # in a rank started by --nproc: the launcher reports a failure once
+        from ganzoo.training.config import parse_set
+
+        overrides.update(parse_set(settings))
+        if nproc > 1 and "WORLD_SIZE" not in os.environ:
+            sys.exit(_launch(model, data, config_file, overrides, resume, nproc, quiet))
+        from ganzoo import train
+
+        run = train(model, data, out=out, resume=resume, config_file=config_file, quiet=quiet, **overrides)
+        if run.status == "interrupted":  # saved, but not finished: a script must be able to tell
+            sys.exit(130)
 
 
-def _relaunch_with_torchrun(nproc: int) -> int:
-    args = sys.argv[1:]
+def _launch(model: str | None, data: str | None, config_file: str | None, overrides: dict[str, Any],
+            resume: str | None, nproc: int, quiet: bool) -> int:
+    """Check the settings and data once here, then start ``nproc`` ranks (ganzoo.cli.launch)."""
+    from ganzoo.cli.launch import launch, preflight
+
+    preflight(model, data, config_file, overrides, resume, nproc)
+    args = _without_nproc(sys.argv[1:])
+    if not quiet:
+        click.echo(f"starting {nproc} processes: ganzoo {' '.join(args)}", err=True)
+    return launch(args, nproc)
+
+
+def _without_nproc(args: list[str]) -> list[str]:
     cleaned, skip = [], False
     for arg in args:
         if skip:
@@ -69,10 +94,7 @@ def _relaunch_with_torchrun(nproc: int) -> int:
         if arg.startswith("--nproc="):
             continue
         cleaned.append(arg)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-               "-m", "ganzoo", *cleaned]
-    click.echo(f"starting {nproc} processes: {' '.join(command[1:])}", err=True)
-    return subprocess.call(command)
+    return cleaned
 
 
 @click.command("sample")

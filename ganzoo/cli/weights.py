@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
 import json
 import sys
 
@@ -57,7 +59,7 @@ def download_cmd(names: tuple[str, ...]) -> None:
 
     for name in names:
         spec = weights.get(name)
-        path = weights.ensure(spec)
+        path = weights.ensure(spec, repair=True)  # a damaged cached file is fetched again
         click.echo(f"{spec.name}: {path}")
 
 
@@ -94,32 +96,47 @@ def path_cmd(name: str) -> None:
 @click.command("export")
 @click.argument("run")
 @click.option("--tag", required=True, help="The tag users will type after the model name (dcgan.TAG).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The .safetensors file to write.")
+@click.option("--out", type=click.Path(dir_okay=False), help="The .safetensors file to write.")
+@click.option("--into", "into", type=click.Path(file_okay=False, exists=True),
+              help="A plugin's folder: write the file into its package's weights/ and add it to weights.toml.")
+@click.option("--default/--no-default", "default", default=None,
+              help="With --into: make it the model's default tag [default: only if it has none].")
 @click.option("--fp16", is_flag=True, help="Store floating-point weights as float16 (half the size).")
 @click.option("--no-metrics", is_flag=True, help="Do not score the run (ganzoo eval's defaults) for the entry.")
 @click.option("-n", "count", type=int, help="Samples for the scores [default: ganzoo eval's].")
 @click.option("--live", is_flag=True, help="Export the live weights even where the run kept an EMA.")
-def export_cmd(run: str, tag: str, out: str, fp16: bool, no_metrics: bool, count: int | None, live: bool) -> None:
-    """Write RUN's sampling weights as a safetensors file with its metadata, score the file,
-    and print the WeightsSpec entry (sha256, size, command, metrics) for a plugin."""
-    from ganzoo import weights
-    from ganzoo.evaluation import evaluate
+def export_cmd(run: str, tag: str, out: str | None, into: str | None, default: bool | None, fp16: bool,
+               no_metrics: bool, count: int | None, live: bool) -> None:
+    """Write RUN's sampling weights as a safetensors file with its metadata and score the file.
+
+    With --into PLUGIN_DIR the file goes into the plugin's package (weights/MODEL-TAG.safetensors)
+    and its entry (sha256, size, licence from the plugin's pyproject.toml, command, metrics) into
+    its weights/weights.toml; with --out, the entry to add there is printed."""
+    from ganzoo.evaluation import evaluate  # lazy: keeps torch off the CLI's fast path
+    from ganzoo.export import export, export_into
+    from ganzoo.manifest import dump
+
+    if (out is None) == (into is None):
+        raise click.UsageError("give one of --out FILE or --into PLUGIN_DIR.")
 
     def score(path: object) -> dict:  # scores of exactly this file (fp16 included), not of the run it came from
         scores = evaluate(path, n=count)["scores"]
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items() if not isinstance(v, list)}
 
-    entry = weights.export(run, tag, out, fp16=fp16, use_ema=not live, score=None if no_metrics else score)
+    options = {"fp16": fp16, "use_ema": not live, "score": None if no_metrics else score}
+    if into is not None:
+        entry = export_into(run, tag, into, default=default, **options)
+        click.echo(f"wrote {entry['file']} ({_human(entry['size'])}, sha256 {entry['sha256']})")
+        click.echo(f"added {entry['model']}.{tag} to {entry['manifest']} (licence {entry['license']})")
+        for note in entry["notes"]:
+            click.secho(f"note: {note}", fg="yellow", err=True)
+        click.echo(f"reinstall the plugin, then: ganzoo sample {entry['model']}.{tag} --out grid.png")
+        return
+    entry = export(run, tag, out, **options)
+    record = {"model": entry["model"], "tag": tag, "file": out.replace("\\", "/").rsplit("/", 1)[-1],
+              "sha256": entry["sha256"], "size": entry["size"], "license": "", "dataset": entry["dataset"],
+              "command": entry["command"], "metrics": entry["metrics"]}
     click.echo(f"wrote {out} ({_human(entry['size'])}, sha256 {entry['sha256']})\n")
-    click.echo("register it in your plugin:\n")
-    click.echo(f"""    register(WeightsSpec(
-        model={entry['model']!r},
-        tag={entry['tag']!r},
-        urls=("package://YOUR_MODULE/weights/{out.rsplit('/', 1)[-1]}",),
-        sha256={entry['sha256']!r},
-        size={entry['size']},
-        license="CC-BY-4.0",
-        dataset={entry['dataset']!r},
-        command={entry['command']!r},
-        metrics={json.dumps(entry['metrics'])},
-    ))""")
+    click.echo("add it to your plugin's weights/weights.toml, with the file beside it and your plugin's licence "
+               "(`--into PLUGIN_DIR` does both):\n")
+    click.echo(dump([record], header=False, compact=True))

@@ -12,7 +12,10 @@ from typing import Any
 
 from ganzoo.data.base import GanData, ImageTensorDataset, PointsDataset, UnpairedDataset, accepts, check_compatible
 from ganzoo.data.transforms import convert_channels
+from ganzoo.data.folders import build_folder
 from ganzoo.errors import UnknownDatasetError
+from ganzoo.paths import is_path
+from ganzoo.plugins import get_host
 from ganzoo.registry import load_builder
 
 __all__ = [
@@ -27,24 +30,14 @@ __all__ = [
 ]
 
 
-def is_path(data: str | Path) -> bool:
-    """A path has a separator, starts with '.' or '~', or exists; a name is a bare word."""
-    text = str(data)
-    return isinstance(data, Path) or "/" in text or "\\" in text or text.startswith((".", "~")) or Path(text).exists()
-
-
 def load(data: str | Path, *, seed: int = 0, image_size: int | None = None, channels: int | None = None,
          strict: bool = False, registry: Any = None, **options: Any) -> GanData:
     """Load a dataset by registered name or folder path, at the requested size and channels."""
     if channels is not None and channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, not {channels}")
     if is_path(data):
-        from ganzoo.data.folders import build_folder
-
         return build_folder(data, seed=seed, image_size=image_size, channels=channels, strict=strict, **options)
     if registry is None:
-        from ganzoo.plugins import get_host
-
         registry = get_host().registry
     try:
         spec = registry.datasets.get(str(data))

@@ -51,6 +51,10 @@ class PointsDataset(Dataset):
     def batch(self, indices: torch.Tensor) -> torch.Tensor:
         return self.points[indices]
 
+    def to(self, device: torch.device, channels_last: bool = False) -> PointsDataset:
+        """The same points held on ``device`` (batches are then cut there)."""
+        return PointsDataset(self.points.to(device))
+
 
 class ImageTensorDataset(Dataset):
     """Images held in memory as uint8 (N, C, H, W), optionally with integer labels."""
@@ -68,29 +72,75 @@ class ImageTensorDataset(Dataset):
         image = to_unit_range(self.images[index])
         return image if self.labels is None else (image, int(self.labels[index]))
 
+    def raw_item(self, index: int) -> Any:
+        """The stored uint8 image (and label), as a loader worker hands it to the stream."""
+        return self.images[index] if self.labels is None else (self.images[index], int(self.labels[index]))
+
     def batch(self, indices: torch.Tensor) -> Any:
         images = to_unit_range(self.images[indices])
         return images if self.labels is None else (images, self.labels[indices])
+
+    def to(self, device: torch.device, channels_last: bool = False) -> ImageTensorDataset:
+        """The same uint8 images on ``device``, so a batch is indexed and converted there
+        (a quarter of float32's bytes ever cross to it). ``channels_last`` stores them
+        NHWC: indexing keeps that layout, so batches need no second copy to reorder."""
+        images = self.images.to(device)
+        if channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        twin = ImageTensorDataset.__new__(ImageTensorDataset)
+        twin.images = images
+        twin.labels = None if self.labels is None else self.labels.to(device)
+        return twin
 
 
 class UnpairedDataset(Dataset):
     """Two image domains; item i pairs A[i] with an unrelated B (reshuffled each epoch)."""
 
-    def __init__(self, domain_a: Dataset, domain_b: Dataset, seed: int = 0) -> None:
+    def __init__(self, domain_a: Dataset, domain_b: Dataset, seed: int = 0,
+                 device: torch.device | str = "cpu") -> None:
         self.a, self.b = domain_a, domain_b
         self.seed = seed
+        self.device = torch.device(device)
         self.set_epoch(0)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Re-draw which B goes with which A, deterministically per (seed, epoch)."""
+    def order(self, epoch: int) -> torch.Tensor:
+        """Which B goes with which A in ``epoch``, deterministically per (seed, epoch)."""
         g = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
-        self._b_order = torch.randperm(len(self.b), generator=g)
+        return torch.randperm(len(self.b), generator=g)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Re-draw which B goes with which A for ``epoch`` (batches cut by ``batch``)."""
+        self._epoch = epoch
+        self._b_order = self.order(epoch).to(self.device)
 
     def __len__(self) -> int:
         return max(len(self.a), len(self.b))
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.a[index % len(self.a)], self.b[int(self._b_order[index % len(self.b)])]
+    def __getitem__(self, index: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Item ``index`` of the current epoch, or ``(epoch, index)``: data loader workers
+        outlive epochs, so the stream names the epoch with each index."""
+        a, b = self._pair(index)
+        return self.a[a], self.b[b]
+
+    def raw_item(self, index: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Like ``[index]`` but as stored (uint8 images from folders), for the stream."""
+        a, b = self._pair(index)
+        return self.a.raw_item(a), self.b.raw_item(b)
+
+    def _pair(self, index: int | tuple[int, int]) -> tuple[int, int]:
+        if isinstance(index, tuple):
+            epoch, index = index
+            if epoch != self._epoch:
+                self._epoch, self._b_order = epoch, self.order(epoch)
+        return index % len(self.a), int(self._b_order[index % len(self.b)])
+
+    def to(self, device: torch.device, channels_last: bool = False) -> UnpairedDataset:
+        """Both domains (and the pairing) on ``device``."""
+        twin = UnpairedDataset.__new__(UnpairedDataset)
+        twin.a, twin.b = self.a.to(device, channels_last), self.b.to(device, channels_last)
+        twin.seed, twin.device = self.seed, torch.device(device)
+        twin.set_epoch(self._epoch)
+        return twin
 
     def batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.a.batch(indices % len(self.a)), self.b.batch(self._b_order[indices % len(self.b)])

@@ -1,4 +1,9 @@
-"""A picture of a dataset: what `ganzoo data preview` writes."""
+"""A picture of a dataset: what `ganzoo data preview` writes.
+
+Only the images shown are converted, and the grid is laid out here (the same layout
+as torchvision's ``make_grid``, which ``ganzoo.imaging`` uses) because importing
+torchvision costs more than drawing the grid: about 1.7 s of a 3.3 s preview.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,34 @@ from pathlib import Path
 import torch
 
 from ganzoo.data.base import GanData
-from ganzoo.imaging import save_grid, save_scatter
+from ganzoo.imaging import save_scatter
 
 PER_ROW = 8
+PADDING = 2
+
+
+def save_grid(images: torch.Tensor, out: str | Path, nrow: int = PER_ROW) -> Path:
+    """(N, C, H, W) in [-1, 1] as a PNG grid, white 2 px gutters, ``nrow`` per row."""
+    from PIL import Image
+
+    n, c, h, w = images.shape
+    images = images.float().clamp(-1, 1) * 0.5 + 0.5
+    if c == 1:
+        images = images.expand(-1, 3, -1, -1)
+    cols = min(nrow, n)
+    rows = -(-n // cols)
+    grid = torch.ones(3, rows * (h + PADDING) + PADDING, cols * (w + PADDING) + PADDING)
+    for i, image in enumerate(images):
+        y, x = divmod(i, cols)
+        top, left = y * (h + PADDING) + PADDING, x * (w + PADDING) + PADDING
+        grid[:, top : top + h, left : left + w] = image
+    if n == 1:  # as make_grid: a single image without a frame
+        grid = images[0]
+    array = (grid * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path)
+    return path
 
 
 def preview(data: GanData, out: str | Path, count: int = 64, split: str = "train", seed: int = 0) -> Path:

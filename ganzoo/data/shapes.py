@@ -13,7 +13,7 @@ import math
 
 import torch
 
-from ganzoo.data.cache import cached_tensors
+from ganzoo.data.cache import Progress, cached_tensors, progress
 from ganzoo.data.base import GanData, ImageTensorDataset
 from ganzoo.data.draw import SHAPES, coverage, hsv_to_rgb, local_coordinates, signed_distance, smooth_noise
 
@@ -22,13 +22,16 @@ CHUNK = 2048
 TEST_SEED_OFFSET = 7_919_000
 
 
-def render_shapes(n: int, image_size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """n labelled images as uint8 (n, 3, S, S) and labels (n,)."""
+def render_shapes(n: int, image_size: int, generator: torch.Generator,
+                  done: Progress | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """n labelled images as uint8 (n, 3, S, S) and labels (n,); ``done`` counts them."""
     images, labels = [], []
     for start in range(0, n, CHUNK):
         img, lab = _render_chunk(min(CHUNK, n - start), image_size, generator)
         images.append(img)
         labels.append(lab)
+        if done is not None:
+            done.add(len(img))
     return torch.cat(images), torch.cat(labels)
 
 
@@ -61,8 +64,9 @@ def build_shapes(*, seed: int = 0, size: int = 20_000, test_size: int = 2_000, i
     image_size = image_size or 32
 
     def make() -> dict[str, torch.Tensor]:
-        train = render_shapes(size, image_size, torch.Generator().manual_seed(seed))
-        test = render_shapes(test_size, image_size, torch.Generator().manual_seed(seed + TEST_SEED_OFFSET))
+        with progress(f"drawing shapes at {image_size} px (once; cached)", size + test_size) as done:
+            train = render_shapes(size, image_size, torch.Generator().manual_seed(seed), done)
+            test = render_shapes(test_size, image_size, torch.Generator().manual_seed(seed + TEST_SEED_OFFSET), done)
         return {"train_x": train[0], "train_y": train[1], "test_x": test[0], "test_y": test[1]}
 
     t = cached_tensors(f"shapes-v{VERSION}-s{seed}-n{size}-t{test_size}-px{image_size}", make)

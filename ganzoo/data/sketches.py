@@ -15,12 +15,20 @@ sketch has a paired photo and no test image appears in training.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
 from ganzoo.data.base import GanData, ImageTensorDataset, UnpairedDataset
-from ganzoo.data.cache import cached_tensors
-from ganzoo.data.draw import SHAPES, coverage, hsv_to_rgb, local_coordinates, signed_distance, smooth_noise
+from ganzoo.data.cache import Progress, cached_tensors, progress
+from ganzoo.data.draw import (
+    SHAPES,
+    coverage,
+    hsv_to_rgb,
+    local_coordinates,
+    signed_distance,
+    smooth_noise,
+)
 
 VERSION = 1
 CHUNK = 1024
@@ -40,17 +48,23 @@ def _layout(n: int, g: torch.Generator) -> tuple[torch.Tensor, ...]:
     return labels, scale, cx, cy, angle
 
 
-def render_sketches(n: int, size: int, g: torch.Generator) -> torch.Tensor:
-    out = []
-    for start in range(0, n, CHUNK):
-        out.append(_sketch_chunk(min(CHUNK, n - start), size, g))
-    return torch.cat(out)
+def render_sketches(n: int, size: int, g: torch.Generator, done: Progress | None = None) -> torch.Tensor:
+    return _render(_sketch_chunk, n, size, g, done)
 
 
-def render_photos(n: int, size: int, g: torch.Generator) -> torch.Tensor:
+def render_photos(n: int, size: int, g: torch.Generator, done: Progress | None = None) -> torch.Tensor:
+    return _render(_photo_chunk, n, size, g, done)
+
+
+def _render(chunk: Callable[[int, int, torch.Generator], torch.Tensor], n: int, size: int, g: torch.Generator,
+            done: Progress | None) -> torch.Tensor:
+    """Chunks of CHUNK images drawn one after another from ``g``: the chunking is part of
+    what the images are (each draw is vectorised over a chunk), so it never changes."""
     out = []
     for start in range(0, n, CHUNK):
-        out.append(_photo_chunk(min(CHUNK, n - start), size, g))
+        out.append(chunk(min(CHUNK, n - start), size, g))
+        if done is not None:
+            done.add(len(out[-1]))
     return torch.cat(out)
 
 
@@ -125,11 +139,12 @@ def build_sketches2photos(*, seed: int = 0, size: int = 2_000, test_size: int = 
 
     def make() -> dict[str, torch.Tensor]:
         out = {}
-        for (domain, split), stream in STREAMS.items():
-            g = torch.Generator().manual_seed(seed * 1_000 + stream)
-            n = size if split == "train" else test_size
-            render = render_sketches if domain == "a" else render_photos
-            out[f"{split}_{domain}"] = render(n, image_size, g)
+        with progress(f"preparing sketches2photos at {image_size} px (once; cached)", 2 * (size + test_size)) as done:
+            for (domain, split), stream in STREAMS.items():
+                g = torch.Generator().manual_seed(seed * 1_000 + stream)
+                n = size if split == "train" else test_size
+                render = render_sketches if domain == "a" else render_photos
+                out[f"{split}_{domain}"] = render(n, image_size, g, done)
         return out
 
     t = cached_tensors(f"sketches2photos-v{VERSION}-s{seed}-n{size}-t{test_size}-px{image_size}", make)

@@ -21,6 +21,9 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from ganzoo.plugins import get_host
+from ganzoo.registry import load_builder
+
 __all__ = [
     "AdversarialLoss",
     "HingeLoss",
@@ -35,17 +38,62 @@ __all__ = [
 
 
 class AdversarialLoss:
-    """The D and G objectives of one GAN formulation (both to be minimised)."""
+    """The D and G objectives of one GAN formulation, both to be minimised: the base class of
+    every loss, built-in or from a plugin (public as ``ganzoo.plugin.AdversarialLoss``).
+
+    A loss works on D's raw scores (logits or critic values, any shape whose first dimension
+    is the batch: one score per sample, or one per patch) and returns a scalar tensor.
+    Compute in float32 (``scores.float()``), so a loss is exact under bf16 autocast.
+
+    **Constructing.** ``build_loss(name, **options)`` looks ``name`` up among registered
+    losses (``LossSpec(name, summary, builder)``) and calls the builder (usually the class)
+    with ``options``; the families call ``build_loss(config["loss"])``, so a loss used from
+    ``--loss NAME`` must be buildable with no arguments (give options defaults).
+
+    **Two ways to call it.** A family calls the *paired* forms,
+
+    - ``d_loss_pair(real_scores, fake_scores)``: D's loss, and
+    - ``g_loss_pair(real_scores, fake_scores)``: G's loss, for which the family also scores
+      a real batch in its G step (``real_scores`` may be detached there),
+
+    which by default fall back to ``d_loss(real, fake)`` and ``g_loss(fake)``. A loss that
+    only needs fake scores for G (all the classic ones) overrides ``d_loss`` and ``g_loss``;
+    a *paired* loss that compares real and fake scores (relativistic losses, Jolicoeur-Martineau
+    2018) overrides the two ``*_pair`` methods and sets ``paired = True``. Calling ``g_loss``
+    on a paired loss raises, naming the fix, so a family that cannot give real scores to G
+    fails at its first step instead of training something else.
+
+    ``penalty(critic, real, fake)`` adds a D term that needs D itself (WGAN-GP's gradient
+    penalty); ``critic`` says D's scores are unbounded (no batch norm advised).
+    """
 
     name = "adversarial"
     #: True when D is a critic (unbounded scores, no sigmoid): e.g. no batch norm advised
     critic = False
+    #: True when G's loss needs D's scores on real data too: call ``g_loss_pair``
+    paired = False
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """D's loss from its scores on a real and a fake batch."""
+        if self.paired and type(self).d_loss_pair is not AdversarialLoss.d_loss_pair:
+            return self.d_loss_pair(real, fake)
+        raise NotImplementedError(f"{type(self).__name__} must override d_loss (or d_loss_pair, with paired = True)")
 
     def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """G's loss from D's scores on a fake batch (losses that need real scores too: ``g_loss_pair``)."""
+        if self.paired:
+            raise TypeError(f"loss {self.name!r} compares real and fake scores, so G's loss needs both: call "
+                            "loss.g_loss_pair(real_scores, fake_scores) in the model's G step (the model calls "
+                            "g_loss(fake_scores), which cannot express it). Pick another --loss for this model.")
+        raise NotImplementedError(f"{type(self).__name__} must override g_loss (or g_loss_pair, with paired = True)")
+
+    def d_loss_pair(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """D's loss from its scores on real and fake data; by default ``d_loss(real, fake)``."""
+        return self.d_loss(real, fake)
+
+    def g_loss_pair(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """G's loss from D's scores on real and fake data; by default ``g_loss(fake)``."""
+        return self.g_loss(fake)
 
     def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                 fake: torch.Tensor) -> torch.Tensor | None:
@@ -143,8 +191,6 @@ class HingeLoss(AdversarialLoss):
 
 
 def build_loss(name: str, **options: object) -> AdversarialLoss:
-    """A loss by registered name (plugins may register more)."""
-    from ganzoo.plugins import get_host
-    from ganzoo.registry import load_builder
-
+    """A loss by registered name (``--loss``; plugins may register more): its spec's builder
+    called with ``options`` (none from ``--loss``)."""
     return load_builder(get_host().registry.losses.get(name).builder)(**options)

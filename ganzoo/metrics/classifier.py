@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+import ganzoo.data as gdata
 from ganzoo.data.cache import cached_tensors
 
 VERSION = 1
@@ -66,8 +67,6 @@ def _train(data: object, seed: int = 0) -> SmallClassifier:
 
 def get_classifier(dataset: str, image_size: int | None = None, channels: int | None = None) -> SmallClassifier:
     """The classifier for a labelled built-in dataset, trained on first use and cached."""
-    import ganzoo.data as gdata
-
     data = gdata.load(dataset, image_size=image_size, channels=channels)
     if data.kind != "labelled-images":
         raise ValueError(f"a classifier needs labelled images; {dataset!r} is {data.kind}")

@@ -33,8 +33,16 @@ from typing import Any
 import torch
 from torch import nn
 
+import ganzoo.data as gdata
+from ganzoo import download
 from ganzoo.download import sha256_of
 from ganzoo.errors import GanzooError
+from ganzoo.files import load_pt
+from ganzoo.metrics.classifier import SmallClassifier, get_classifier
+from ganzoo.metrics.translation import domain_classifier
+from ganzoo.paths import home
+from ganzoo.plugins import get_host
+from ganzoo.registry import load_builder
 
 BATCH = 250
 
@@ -104,8 +112,6 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         from safetensors.torch import load_file
 
         return load_file(path)
-    from ganzoo.weights import load_pt
-
     state = load_pt(path)
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
@@ -139,10 +145,6 @@ class ClassifierFeatures(FeatureExtractor):
 
 def build_classifier(argument: str | None, data: Any, weights: str | None = None) -> ClassifierFeatures:
     """``classifier`` (the evaluation dataset's) or ``classifier:<built-in labelled dataset>``."""
-    import ganzoo.data as gdata
-    from ganzoo.metrics.classifier import SmallClassifier, get_classifier
-    from ganzoo.metrics.translation import domain_classifier
-
     if weights:
         raise GanzooError("the classifier extractor trains its own weights; --features-weights is for "
                           "inception and timm:<model>.")
@@ -220,9 +222,6 @@ class InceptionFeatures(FeatureExtractor):
 
 def inception_weights(weights: str | None) -> tuple[Path, str]:
     """The Inception weights file: the user's, the cached one, or a verified download."""
-    from ganzoo import download
-    from ganzoo.paths import home
-
     if weights:
         return Path(weights).expanduser(), f"local file {weights}"
     cached = home() / "features" / INCEPTION_FILE
@@ -308,9 +307,6 @@ def build_timm(argument: str | None, data: Any, weights: str | None = None) -> T
 # -- lookup ----------------------------------------------------------------------------------
 def get_extractor(name: str, data: Any = None, weights: str | None = None, host: Any = None) -> FeatureExtractor:
     """Build the extractor registered as ``name`` (``timm:<model>`` style names included)."""
-    from ganzoo.plugins import get_host
-    from ganzoo.registry import load_builder
-
     spec, argument = (host or get_host()).registry.get_features(name)
     extractor = load_builder(spec.builder)(argument, data, weights)
     if not isinstance(extractor, FeatureExtractor):

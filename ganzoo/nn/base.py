@@ -1,4 +1,5 @@
-"""Abstract nets. Each records the hyperparameters it was built with, so a
+"""Abstract nets and the data description a model is built from (public through
+``ganzoo.plugin``). Each net records the hyperparameters it was built with, so a
 checkpoint can rebuild it without the code that trained it guessing."""
 
 from __future__ import annotations
@@ -14,7 +15,32 @@ from torch import nn
 @dataclass
 class DataInfo:
     """What a model needs to know about its data, saved in checkpoints so that
-    sampling works without loading the dataset."""
+    sampling works without loading the dataset. A family's builder receives it as
+    ``build(config, data)``.
+
+    What one sample is, by ``kind`` (``ganzoo.plugin.sample_shape(data)`` gives the shape):
+
+    | kind | one sample | ``image_size``, ``channels`` | ``class_names`` |
+    | --- | --- | --- | --- |
+    | ``points-2d`` | a (2,) float tensor: the point dimension is 2, in the kind's name | ``None``, ``None`` | ``()`` |
+    | ``images`` | a (C, S, S) tensor in [-1, 1] | S, C (1 or 3) | ``()`` |
+    | ``labelled-images`` | an image and an integer label | S, C | one name per class |
+    | ``unpaired-images`` | an image of domain A and one of domain B | S, C | ``()`` |
+
+    ``image_size`` is what the run trains at (``--image-size`` resizes), so build nets
+    from it rather than from a setting. A model that accepts ``images`` also receives
+    labelled data (its batches then carry labels it may ignore: ``images_of(batch)``).
+    Batches reach ``train_step`` as stacked tensors: ``(N, 2)``, ``(N, C, S, S)``,
+    ``(images, labels)`` or ``(images_a, images_b)``.
+
+    Attributes:
+        name: the dataset's name (or folder).
+        kind: one of ``ganzoo.plugin.DATA_KINDS``.
+        image_size: side of the square images in pixels; ``None`` for points.
+        channels: 1 or 3 for images; ``None`` for points.
+        class_names: the classes of labelled data, in label order (``num_classes`` counts them).
+        extra: what evaluators need to know, e.g. the mode centres and std of ``ring`` and ``grid``.
+    """
 
     name: str
     kind: str
@@ -37,7 +63,10 @@ class DataInfo:
 
 
 class Net(nn.Module):
-    """A module that remembers its constructor's hyperparameters (``self.hparams``)."""
+    """A module that remembers its constructor's hyperparameters (``self.hparams``).
+
+    Pass every constructor argument on to ``super().__init__(**hparams)`` (plain
+    numbers, strings, lists): they are saved with the weights, for provenance."""
 
     def __init__(self, **hparams: Any) -> None:
         super().__init__()
@@ -45,7 +74,21 @@ class Net(nn.Module):
 
 
 class Generator(Net, ABC):
-    """Maps latent vectors (and, for conditional models, class labels) to samples."""
+    """Maps latent vectors (and, for conditional models, class labels) to samples.
+
+    Subclass it and call ``super().__init__(latent_dim, num_classes, **hparams)``:
+
+    Args:
+        latent_dim: size of the latent vectors ``z`` (required): ganzoo draws ``z`` of shape
+            (N, latent_dim) for sample grids and ``ganzoo sample`` (``sample_latent``).
+        num_classes: the classes a conditional generator takes as ``labels``; 0 (the
+            default) for unconditional ones. Non-zero makes ganzoo pass labels when sampling.
+        **hparams: your own constructor arguments, recorded in ``self.hparams``.
+
+    Required: ``forward(z, labels=None)`` returning samples of ``sample_shape(data)``
+    per latent, images in [-1, 1] (end in ``tanh``). Attributes ``latent_dim`` and
+    ``num_classes`` are set for you.
+    """
 
     def __init__(self, latent_dim: int, num_classes: int = 0, **hparams: Any) -> None:
         super().__init__(latent_dim=latent_dim, num_classes=num_classes, **hparams)
@@ -73,7 +116,12 @@ class Generator(Net, ABC):
 
 
 class ImageToImageGenerator(Net, ABC):
-    """Translates an image batch from one domain to another."""
+    """Translates an image batch from one domain to another.
+
+    Subclass it and call ``super().__init__(**hparams)`` (no required arguments).
+    Required: ``forward(x)`` returning images of ``x``'s shape, in [-1, 1]. A model names
+    its translators in ``GanModel.directions`` (``{"a2b": "G_AB", "b2a": "G_BA"}``).
+    """
 
     @abstractmethod
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -81,7 +129,13 @@ class ImageToImageGenerator(Net, ABC):
 
 
 class Discriminator(Net, ABC):
-    """Scores samples: raw logits or critic values, one per sample (or per patch)."""
+    """Scores samples: raw logits or critic values, one per sample (or per patch).
+
+    Subclass it and call ``super().__init__(**hparams)`` (no required arguments).
+    Required: ``forward(x, labels=None)`` returning raw scores (no sigmoid: losses take
+    logits) whose first dimension is the batch, e.g. (N, 1) or (N, 1, H', W') for a
+    PatchGAN. Conditional discriminators use ``labels`` (N,); others ignore them.
+    """
 
     @abstractmethod
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

@@ -12,7 +12,6 @@ what happens in one iteration.
 from __future__ import annotations
 
 import contextlib
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -21,6 +20,20 @@ import torch
 from torch import nn
 
 from ganzoo.nn.base import DataInfo
+
+
+def per_class_row(n: int, num_classes: int) -> int:
+    """Images per row of a grid with one row per class: ``n // num_classes`` (at least 1)."""
+    return max(1, n // num_classes)
+
+
+def class_rows(n: int, num_classes: int) -> torch.Tensor:
+    """Labels for ``n`` samples laid out one row per class (0 0 0 .. 1 1 1 ..), every class
+    given the same number of images; the ``n % num_classes`` left over repeat the classes in order.
+    (64 images of 10 classes: six of each class, then 0..3 once more, not nine rows of 7 and one of 1.)"""
+    per = per_class_row(n, num_classes)
+    full = torch.arange(min(n, per * num_classes)) // per
+    return torch.cat([full, torch.arange(n - len(full)) % num_classes]).long()
 
 
 class StepContext:
@@ -81,8 +94,15 @@ class GanModel(ABC):
         """One optimiser per group of nets, by name (``{"G": ..., "D": ...}``)."""
 
     @abstractmethod
-    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
-        """One training iteration; returns its losses and other figures as floats."""
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
+        """One training iteration; returns its losses and other figures as *detached* scalar
+        tensors (``{"loss_D": loss_d.detach(), ...}``), never floats.
+
+        ``.item()``, ``float()`` or ``.cpu()`` in a step makes the host wait for the
+        device every step; the Trainer instead stacks these tensors and moves them to
+        the host once per ``log_every`` steps, where it averages, logs and checks them
+        for NaN (and once before every checkpoint, so none is written after a bad step).
+        Keep the keys the same from step to step."""
 
     # -- sampling (defaults fit unconditional and conditional generators) -------------
     def sample_inputs(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,
@@ -95,7 +115,7 @@ class GanModel(ABC):
         z = g.sample_latent(n, generator=generator, truncation=truncation)
         if self.data.num_classes and getattr(g, "num_classes", 0):
             if labels is None:  # rows of one class each: 0 0 0 .. 1 1 1 ..
-                labels = torch.arange(n) // math.ceil(n / self.data.num_classes)
+                labels = class_rows(n, self.data.num_classes)
             return {"z": z, "labels": labels.long()}
         return {"z": z}
 
@@ -110,7 +130,7 @@ class GanModel(ABC):
         """What a sample grid shows, and how many images per row."""
         samples = self.generate(inputs, nets)
         if self.data.num_classes and "labels" in inputs:  # one row per class
-            return samples, math.ceil(len(samples) / self.data.num_classes)
+            return samples, per_class_row(len(samples), self.data.num_classes)
         return samples, 8
 
     def translate(self, images: torch.Tensor, direction: str, nets: Mapping[str, nn.Module]) -> torch.Tensor:

@@ -9,6 +9,7 @@ a half-written checkpoint under a real name.
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import re
@@ -30,7 +31,11 @@ class CheckpointError(GanzooError):
 
 
 def atomic_save(obj: Any, path: Path) -> None:
-    atomic_write(path, lambda tmp: torch.save(obj, tmp), fsync=True)
+    """Serialise in memory, then write the bytes: a full disk or a file-size limit then fails
+    as an ``OSError`` naming the file (torch's own zip writer reports it as a bare RuntimeError)."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(buffer.getbuffer()), fsync=True)
 
 
 def atomic_link(source: Path, target: Path) -> None:
@@ -53,11 +58,29 @@ def load(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickle, zip and torch errors all mean "unusable"
-        raise CheckpointError(f"cannot load checkpoint {str(path)!r} ({type(exc).__name__}: {exc}). "
-                              "It may be damaged, or not a ganzoo checkpoint.") from exc
+        if "weights_only" in str(exc):
+            raise CheckpointError(f"cannot load checkpoint {str(path)!r}: it holds objects other than tensors, "
+                                  "which could run code; ganzoo never unpickles code.") from None
+        raise CheckpointError(f"cannot load checkpoint {str(path)!r}: it is damaged or truncated "
+                              f"({type(exc).__name__}).{_intact_hint(path)}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
         raise CheckpointError(f"{str(path)!r} is not a ganzoo checkpoint of format {FORMAT_VERSION}.")
     return state
+
+
+def _intact_hint(path: Path) -> str:
+    """Where a damaged checkpoint sits in a run, the newest older one that loads, to resume instead."""
+    if path.parent.name != "checkpoints":
+        return " It may be damaged, or not a ganzoo checkpoint."
+    for _, older in reversed(step_files(path.parent)):
+        if older.resolve() == path.resolve() or os.path.samefile(older, path):
+            continue
+        try:
+            torch.load(older, map_location="cpu", weights_only=True)
+        except Exception:  # noqa: BLE001 - damaged too: try the next older one
+            continue
+        return f" The newest intact checkpoint is {older}: resume it with `ganzoo train --resume {older}`."
+    return " No intact checkpoint is left in its folder."
 
 
 def step_files(folder: Path) -> list[tuple[int, Path]]:

@@ -1,7 +1,17 @@
-"""A run's configuration: trainer defaults < model defaults < config file < flags < --set.
+"""A run's configuration, merged from layers, later ones winning:
 
-Every key is checked: an unknown one is an error listing the valid keys, so a typo
-never silently trains with a default.
+1. ``TRAINER_DEFAULTS`` (below): what every model accepts;
+2. the model spec's ``defaults``: its own keys and its overrides of the trainer's;
+3. the model preset (``--preset NAME``, or ``preset`` in a later layer), for new runs;
+   a resumed run starts instead from the config it saved, which already holds its preset;
+4. the config file (``--config run.toml``);
+5. flags and ``--set key=value`` (``ganzoo.train(**overrides)`` in Python).
+
+``steps`` and ``epochs`` are one setting, the run's length: a layer that sets one
+clears the other (``--preset paper --steps 300`` runs 300 steps, though the preset
+says 200 epochs). Every key is checked: an unknown one is an error listing the valid
+keys, and every value is checked against the type of its default (and a range where
+one applies) before any work starts, so a typo never silently trains with a default.
 """
 
 from __future__ import annotations
@@ -32,12 +42,14 @@ TRAINER_DEFAULTS: dict[str, Any] = {
     "ema_decay": 0.999,
     "lr_schedule": "constant",
     "lr_decay_start": 0.5,
+    "lr_restart": False,  # on resume with a new length: restart the lr schedule (see training/schedule.py)
     "sample_every": 500,
     "sample_count": 64,
     "checkpoint_every": 1_000,
     "keep_checkpoints": 3,
     "log_every": 10,
-    "num_workers": 0,
+    "num_workers": None,  # loader workers for folder data; None: from the core count
+    "compile": False,  # torch.compile the nets (nn.Module.compile); see docs/training.md
     "strict_data": False,
     "eval_every": 0,  # score the run every N steps (0: never); see ganzoo.evaluation
     "eval_metrics": None,  # comma-separated; None: those that suit the model's task
@@ -46,10 +58,14 @@ TRAINER_DEFAULTS: dict[str, Any] = {
     "preset": None,  # the model preset applied over its defaults, recorded for the run's config
 }
 
+#: sizes of nets: where a model has one of these settings, it must be a positive integer
+POSITIVE = ("latent_dim", "hidden", "width", "layers", "ngf", "ndf", "n_blocks", "pack", "n_critic", "d_steps")
+
 CHOICES = {
     "device": ("auto", "cpu", "cuda", "mps"),
     "precision": ("auto", "fp32", "bf16", "fp16"),
     "channels_last": ("auto", True, False),
+    "channels": (None, 1, 3),
     "lr_schedule": ("constant", "linear-decay", "cosine"),
 }
 
@@ -121,24 +137,73 @@ def pick_preset(presets: Mapping[str, Mapping[str, Any]], model: str, *layers: M
     return {**presets[name], "preset": name}
 
 
+def layered(spec: Any, *, saved: Mapping[str, Any] | None, file_layer: Mapping[str, Any],
+            overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The resolved config of a run of ``spec`` (``saved``: a resumed run's config)."""
+    layers = [dict(saved), file_layer, overrides] if saved is not None else [file_layer, overrides]
+    if saved is None:
+        layers.insert(0, pick_preset(spec.presets, spec.name, *layers))
+    return resolve(spec.defaults, *layers)
+
+
 def resolve(model_defaults: Mapping[str, Any], *layers: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge layers over the defaults, rejecting unknown keys and bad choices."""
-    config = {**TRAINER_DEFAULTS, **model_defaults}
-    for layer in layers:
+    """Merge layers over the defaults, rejecting unknown keys and bad values."""
+    config = dict(TRAINER_DEFAULTS)
+    types = {**TRAINER_DEFAULTS, **model_defaults}
+    for layer in (model_defaults, *layers):
         for key, value in layer.items():
-            if key not in config:
-                close = difflib.get_close_matches(key, list(config), n=3)
+            if key not in types:
+                close = difflib.get_close_matches(key, list(types), n=3)
                 hint = f" Did you mean {', '.join(close)}?" if close else ""
-                raise ConfigError(f"unknown setting {key!r}.{hint} Valid settings: {', '.join(sorted(config))}.")
+                raise ConfigError(f"unknown setting {key!r}.{hint} Valid settings: {', '.join(sorted(types))}.")
             config[key] = value
+        sets_steps, sets_epochs = layer.get("steps") is not None, layer.get("epochs") is not None
+        if sets_steps and sets_epochs:
+            raise ConfigError("set either steps or epochs (the run's length), not both.")
+        if sets_steps and "epochs" not in layer:
+            config["epochs"] = None
+        elif sets_epochs and "steps" not in layer:
+            config["steps"] = None
+    _check(config, types)
+    return config
+
+
+def _check(config: dict[str, Any], types: Mapping[str, Any]) -> None:
     for key, allowed in CHOICES.items():
         if config[key] not in allowed:
             raise ConfigError(f"{key} must be one of {', '.join(map(str, allowed))}, not {config[key]!r}.")
-    for key in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
-        if not isinstance(config[key], int) or config[key] <= 0:
+    for key, default in types.items():
+        value = config[key]
+        if key in CHOICES or default is None or value is None:
+            continue
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, not {value!r}.")
+        if isinstance(default, int) and not isinstance(default, bool) and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError(f"{key} must be a whole number, not {value!r}.")
+        if isinstance(default, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"{key} must be a number, not {value!r}.")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"{key} must be text, not {value!r}.")
+    if config["steps"] is None and config["epochs"] is None:
+        raise ConfigError("set the run's length: steps or epochs.")
+    if config["steps"] is not None and (isinstance(config["steps"], bool) or not isinstance(config["steps"], int)
+                                        or config["steps"] <= 0):
+        raise ConfigError(f"steps must be a positive integer, not {config['steps']!r}.")
+    if config["epochs"] is not None and (isinstance(config["epochs"], bool) or not isinstance(config["epochs"], (int, float))
+                                         or config["epochs"] <= 0):
+        raise ConfigError(f"epochs must be a positive number, not {config['epochs']!r}.")
+    for key in ("batch_size", "sample_every", "checkpoint_every", "log_every", "sample_count"):
+        if not isinstance(config[key], int) or isinstance(config[key], bool) or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive integer, not {config[key]!r}.")
+    for key in (*[k for k in POSITIVE if k in config], "image_size", "threads"):
+        value = config[key]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ConfigError(f"{key} must be a positive integer, not {value!r}.")
+    if config["num_workers"] is not None and (not isinstance(config["num_workers"], int) or config["num_workers"] < 0):
+        raise ConfigError(f"num_workers must be 0 (load in the training process) or more, not {config['num_workers']!r}.")
+    if not isinstance(config["lr"], (int, float)) or isinstance(config["lr"], bool) or config["lr"] <= 0:
+        raise ConfigError(f"lr must be a positive number, not {config['lr']!r}.")
     if not isinstance(config["eval_every"], int) or config["eval_every"] < 0:
         raise ConfigError(f"eval_every must be 0 (off) or a positive integer, not {config['eval_every']!r}.")
     if not isinstance(config["eval_samples"], int) or config["eval_samples"] < 2:
         raise ConfigError(f"eval_samples must be an integer of at least 2, not {config['eval_samples']!r}.")
-    return config

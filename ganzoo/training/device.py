@@ -35,14 +35,6 @@ def native_bf16(device: torch.device) -> bool:
     return False
 
 
-def pick_precision(name: str, device: torch.device, convolutional: bool) -> str:
-    """``auto``: bf16 autocast for conv models where bf16 is native, else fp32. Small MLP
-    models on 2D points stay fp32: bf16's 8-bit mantissa is coarser than a ring's std."""
-    if name != "auto":
-        return name
-    return "bf16" if convolutional and native_bf16(device) else "fp32"
-
-
 def autocast_factory(device: torch.device, precision: str) -> Callable[[], contextlib.AbstractContextManager]:
     if precision == "fp32":
         return contextlib.nullcontext

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -60,6 +61,24 @@ def wrap(net: nn.Module, device: torch.device) -> nn.Module:
 
     device_ids = [device.index] if device.type == "cuda" else None
     return TransparentDDP(net, device_ids=device_ids)
+
+
+def from_main(world: World, value: Any) -> Any:
+    """Rank 0's ``value`` on every rank (a collective when distributed)."""
+    if not world.distributed:
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def gather_by_rank(world: World, value: Any) -> dict[str, Any]:
+    """Every rank's ``value``, by rank number as text (a collective when distributed)."""
+    if not world.distributed:
+        return {"0": value}
+    everyone: list[Any] = [None] * world.size
+    dist.all_gather_object(everyone, value)
+    return {str(rank): item for rank, item in enumerate(everyone)}
 
 
 def barrier(world: World) -> None:

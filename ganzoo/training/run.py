@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.model import GanModel
 from ganzoo.registry import ModelSpec
 from ganzoo.training import distributed as ddp
-from ganzoo.training.ema import EMA, unwrap
+from ganzoo.training.ema import EMA, plain_copy
 
 
 @dataclass
@@ -57,4 +57,16 @@ class Run:
         if self.ema is not None:
             return dict(self.ema.shadow)
         live = self.model.nets()
-        return {name: copy.deepcopy(unwrap(live[name])).eval() for name in self.model.sampler_names}
+        return {name: plain_copy(live[name]).eval() for name in self.model.sampler_names}
+
+
+def fixed_inputs(model: GanModel, data: Any, n: int, generator: torch.Generator) -> dict[str, Any]:
+    """What every sample grid of the run shows: fixed latents, or for image-to-image
+    models fixed test images of both domains (train images when there is no test split)."""
+    if not model.directions:
+        return model.sample_inputs(n, generator)
+    split = data.test if data.test is not None else data.train
+    half = max(1, n // 2)
+    pairs = [split[i] for i in range(min(half, len(split)))]
+    a, b = (torch.stack([pair[d] for pair in pairs]) for d in (0, 1))
+    return model.sample_inputs(n, generator, examples=(a, b))

@@ -110,7 +110,7 @@ class TinyGAN(GanModel):
             loss_g = loss_g * float("nan")
         ctx.backward(loss_g)
         ctx.step_optimizer(opt_g)
-        return {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+        return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
 
 
 
@@ -172,7 +172,7 @@ class TinyTranslate(GanModel):
                       + self.loss.d_loss(self.D_A(a), self.D_A(fake_a.detach())))
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
-        return {"G": loss_g.item(), "D": loss_d.item()}
+        return {"G": loss_g.detach(), "D": loss_d.detach()}
 
     def extra_state(self):
         return {"pool": list(self.pool)}

@@ -1,7 +1,11 @@
-"""Entry point: registers CGAN declaratively (no torch imported here)."""
+"""Entry point: registers CGAN declaratively (no torch imported here).
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import ModelSpec, WeightsSpec, Paper
+Its pretrained weights are declared in weights/weights.toml, beside the files."""
+
+from ganzoo.plugin import ModelSpec, Paper, hookimpl
+
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
+GANZOO_PLUGIN_API = ">=1.0,<2"
 
 PAPER = Paper("Conditional Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1411.1784",
               "Mirza & Osindero")
@@ -32,21 +36,3 @@ def ganzoo_register_models(register):
             "checkpoint_every": 1000,
         },
     ))
-
-
-# -- pretrained weights (written by ganzoo export) --
-
-
-@hookimpl
-def ganzoo_register_weights(register):
-    """Weights trained by the ganzoo project with the command in each entry; the files ship
-    inside this distribution (package://), so they work offline once it is installed."""
-    register(WeightsSpec(
-        model='cgan', tag='digits', default=True,
-        urls=("package://ganzoo_cgan/weights/cgan-digits.safetensors",),
-        sha256='baef133ca00b900b26cc8213754e4ff1a7e7330eadbbd1f2d6882dff49bff305',
-        size=727592, format="safetensors", license="MIT", dataset='digits',
-        command='ganzoo train cgan --data digits',
-        metrics={"fid": 204.0157, "kid": 727.2597, "kid_std": 11.9506, "precision": 0.001, "recall": 0.0, "label_accuracy": 0.9554},
-    ))
-# -- end of pretrained weights --

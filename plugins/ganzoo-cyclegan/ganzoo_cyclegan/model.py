@@ -123,7 +123,7 @@ class CycleGAN(GanModel):
         self.opt_d = torch.optim.Adam([*self.D_A.parameters(), *self.D_B.parameters()], lr, betas=betas)
         return {"G": self.opt_g, "D": self.opt_d}
 
-    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         real_a, real_b = batch
         lam, lam_idt, w_gan = self.config["lambda_cycle"], self.config["lambda_identity"], self.config["gan_weight"]
         # -- generators: fool both discriminators, come back around the cycle, leave targets alone
@@ -150,7 +150,7 @@ class CycleGAN(GanModel):
             terms["D_B"] = self.loss.d_loss(self.D_B(real_a), self.D_B(self.pool_A.query(fake_a)))
         ctx.backward(terms["D_A"] + terms["D_B"])
         ctx.step_optimizer(self.opt_d)
-        return {name: value.item() for name, value in terms.items()}
+        return {name: value.detach() for name, value in terms.items()}
 
     # -- state and previews ---------------------------------------------------------
     def extra_state(self) -> dict[str, Any]:

@@ -1,7 +1,11 @@
-"""Entry point: registers CycleGAN declaratively (no torch imported here)."""
+"""Entry point: registers CycleGAN declaratively (no torch imported here).
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import ModelSpec, WeightsSpec, Paper
+Its pretrained weights are declared in weights/weights.toml, beside the files."""
+
+from ganzoo.plugin import ModelSpec, Paper, hookimpl
+
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
+GANZOO_PLUGIN_API = ">=1.0,<2"
 
 PAPER = Paper("Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks", 2017,
               "https://arxiv.org/abs/1703.10593", "Zhu, Park, Isola & Efros")
@@ -46,21 +50,3 @@ def ganzoo_register_models(register):
         },
         presets={"paper": PAPER_PRESET},
     ))
-
-
-# -- pretrained weights (written by ganzoo export) --
-
-
-@hookimpl
-def ganzoo_register_weights(register):
-    """Weights trained by the ganzoo project with the command in each entry; the files ship
-    inside this distribution (package://), so they work offline once it is installed."""
-    register(WeightsSpec(
-        model='cyclegan', tag='sketches2photos', default=True,
-        urls=("package://ganzoo_cyclegan/weights/cyclegan-sketches2photos.safetensors",),
-        sha256='54fd73d66339d3a62919815db8cf6819b9b0cb4bf4624b7538698200ba1985a5',
-        size=1984228, format="safetensors", license="MIT", dataset='sketches2photos',
-        command='ganzoo train cyclegan --data sketches2photos',
-        metrics={"a2b_as_b": 1.0, "b2a_as_a": 1.0, "fd_a2b": 20.6754, "fd_b2a": 5.0338, "fd_domains": 1217.7995, "cycle_l1_a": 0.035, "cycle_l1_b": 0.0619, "identity_l1_a": 0.058, "identity_l1_b": 0.0327, "real_a_as_a": 1.0, "real_b_as_b": 1.0, "count": 200},
-    ))
-# -- end of pretrained weights --

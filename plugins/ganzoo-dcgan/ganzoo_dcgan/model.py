@@ -61,7 +61,7 @@ class DCGAN(GanModel):
         self.opt_d = torch.optim.Adam(self.D.parameters(), self.config["lr"], betas=betas)
         return {"G": self.opt_g, "D": self.opt_d}
 
-    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         real = images_of(batch)
         z = torch.randn(len(real), self.G.latent_dim, device=real.device)
         # D: real images up, generated ones down (separate batches, as in the paper's code)
@@ -78,7 +78,7 @@ class DCGAN(GanModel):
             loss_g = self.loss.g_loss(self.D(self.G(z)))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
-        return {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+        return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
 
 
 def build(config: Mapping[str, Any], data: DataInfo) -> DCGAN:

@@ -1,7 +1,11 @@
-"""Entry point: registers DCGAN declaratively (no torch imported here)."""
+"""Entry point: registers DCGAN declaratively (no torch imported here).
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import ModelSpec, WeightsSpec, Paper
+Its pretrained weights are declared in weights/weights.toml, beside the files."""
+
+from ganzoo.plugin import ModelSpec, Paper, hookimpl
+
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
+GANZOO_PLUGIN_API = ">=1.0,<2"
 
 PAPER = Paper("Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks",
               2015, "https://arxiv.org/abs/1511.06434", "Radford, Metz & Chintala")
@@ -29,21 +33,3 @@ def ganzoo_register_models(register):
             "checkpoint_every": 500,
         },
     ))
-
-
-# -- pretrained weights (written by ganzoo export) --
-
-
-@hookimpl
-def ganzoo_register_weights(register):
-    """Weights trained by the ganzoo project with the command in each entry; the files ship
-    inside this distribution (package://), so they work offline once it is installed."""
-    register(WeightsSpec(
-        model='dcgan', tag='shapes', default=True,
-        urls=("package://ganzoo_dcgan/weights/dcgan-shapes.safetensors",),
-        sha256='ceeee927b13ca75ef429b077698e0de06a74bcc0bdc645cc301101ff9fd94f24',
-        size=2142720, format="safetensors", license="MIT", dataset='shapes',
-        command='ganzoo train dcgan --data shapes',
-        metrics={"fid": 208.4645, "kid": 558.2482, "kid_std": 77.5193, "precision": 0.0268, "recall": 0.0385},
-    ))
-# -- end of pretrained weights --

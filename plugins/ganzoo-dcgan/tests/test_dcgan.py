@@ -53,7 +53,7 @@ def test_dcgan_learns_shapes(tmp_path) -> None:
     import ganzoo.data as gdata
     from ganzoo.metrics.features import get_extractor
     from ganzoo.metrics.scores import fid
-    from ganzoo.training.trainer import build_model
+    from ganzoo.nn.build import build_model
 
     data = gdata.load("shapes")
     features = get_extractor("classifier", data)

@@ -4,11 +4,11 @@ import torch
 
 import ganzoo
 import ganzoo.data as gdata
-from ganzoo import weights
+from ganzoo.loading import load_weights
 from ganzoo.metrics.features import get_extractor
 from ganzoo.metrics.scores import fid
 from ganzoo.testing import assert_metrics_reproduce, shipped_weights
-from ganzoo.training.trainer import build_model
+from ganzoo.nn.build import build_model
 
 
 def test_shapes_weights_meet_the_learning_bar() -> None:
@@ -18,7 +18,7 @@ def test_shapes_weights_meet_the_learning_bar() -> None:
     features = get_extractor("classifier", data)
     real = features(data.train.batch(torch.arange(10_000))[0])  # ganzoo eval's reference
     real_vs_real = fid(real, features(data.test.batch(torch.arange(2_000))[0]))
-    loaded = weights.load("dcgan.shapes")
+    loaded = load_weights("dcgan.shapes")
     torch.manual_seed(loaded.meta["config"]["seed"])
     untrained = build_model(ganzoo.get_spec("dcgan"), dict(loaded.meta["config"]), loaded.data_info).G.eval()
     with torch.no_grad():

@@ -83,7 +83,7 @@ class VanillaGAN(GanModel):
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return torch.randn(n, self.G.latent_dim, device=device)
 
-    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         # k steps of D: ascend log D(x) + log(1 - D(G(z))), each on a fresh minibatch
         for k in range(self.config["d_steps"]):
             real = images_of(batch if k == 0 else ctx.next_batch())
@@ -106,7 +106,7 @@ class VanillaGAN(GanModel):
             loss_g = self.loss.g_loss(self.D(self.G(self.noise(len(real), real.device))))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
-        return {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+        return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
 
 
 def build(config: Mapping[str, Any], data: DataInfo) -> VanillaGAN:

@@ -1,7 +1,11 @@
-"""Entry point: registers the model declaratively (no torch imported here)."""
+"""Entry point: registers the model declaratively (no torch imported here).
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import ModelSpec, WeightsSpec, Paper
+Its pretrained weights are declared in weights/weights.toml, beside the files."""
+
+from ganzoo.plugin import ModelSpec, Paper, hookimpl
+
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
+GANZOO_PLUGIN_API = ">=1.0,<2"
 
 PAPER = Paper("Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1406.2661", "Goodfellow et al.")
 
@@ -33,29 +37,3 @@ def ganzoo_register_models(register):
             "checkpoint_every": 1000,
         },
     ))
-
-
-# -- pretrained weights (written by ganzoo export) --
-
-
-@hookimpl
-def ganzoo_register_weights(register):
-    """Weights trained by the ganzoo project with the command in each entry; the files ship
-    inside this distribution (package://), so they work offline once it is installed."""
-    register(WeightsSpec(
-        model='vanilla', tag='grid', default=False,
-        urls=("package://ganzoo_vanilla/weights/vanilla-grid.safetensors",),
-        sha256='199bde3121b7d245696e0f97a4a73cc4bb603da89baadf42106439a81d5a2fcf',
-        size=144144, format="safetensors", license="MIT", dataset='grid',
-        command='ganzoo train vanilla --data grid',
-        metrics={"modes_covered": 25, "modes_total": 25, "high_quality": 0.9536},
-    ))
-    register(WeightsSpec(
-        model='vanilla', tag='ring', default=True,
-        urls=("package://ganzoo_vanilla/weights/vanilla-ring.safetensors",),
-        sha256='ed75e750589e47e14939d43b1ffdd51bbb4133644463df8cc05225204e42f979',
-        size=144096, format="safetensors", license="MIT", dataset='ring',
-        command='ganzoo train vanilla --data ring',
-        metrics={"modes_covered": 8, "modes_total": 8, "high_quality": 0.98},
-    ))
-# -- end of pretrained weights --

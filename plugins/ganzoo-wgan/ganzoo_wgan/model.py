@@ -86,8 +86,8 @@ class WassersteinGAN(GanModel):
             self.opt_d = torch.optim.Adam(self.D.parameters(), lr, betas=betas)
         return {"G": self.opt_g, "D": self.opt_d}
 
-    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, float]:
-        figures: dict[str, float] = {}
+    def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
+        figures: dict[str, torch.Tensor] = {}
         for k in range(self.config["n_critic"]):
             real = images_of(batch if k == 0 else ctx.next_batch())
             with torch.no_grad(), ctx.autocast():
@@ -104,15 +104,15 @@ class WassersteinGAN(GanModel):
                 with torch.no_grad():
                     for p in self.D.parameters():
                         p.clamp_(-self.config["clip"], self.config["clip"])
-        figures["wasserstein"] = (real_scores.float().mean() - fake_scores.float().mean()).item()
+        figures["wasserstein"] = (real_scores.float().mean() - fake_scores.float().mean()).detach()
         if penalty is not None:
-            figures["penalty"] = penalty.item()
+            figures["penalty"] = penalty.detach()
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
             loss_g = self.loss.g_loss(self.D(self.G(torch.randn(len(real), self.G.latent_dim, device=real.device))))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
-        return {"loss_D": total.item(), "loss_G": loss_g.item(), **figures}
+        return {"loss_D": total.detach(), "loss_G": loss_g.detach(), **figures}
 
 
 def build(config: Mapping[str, Any], data: DataInfo) -> WassersteinGAN:

@@ -1,7 +1,11 @@
-"""Entry point: registers WGAN and WGAN-GP declaratively (no torch imported here)."""
+"""Entry point: registers WGAN and WGAN-GP declaratively (no torch imported here).
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import ModelSpec, WeightsSpec, Paper
+Its pretrained weights are declared in weights/weights.toml, beside the files."""
+
+from ganzoo.plugin import ModelSpec, Paper, hookimpl
+
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
+GANZOO_PLUGIN_API = ">=1.0,<2"
 
 WGAN = Paper("Wasserstein GAN", 2017, "https://arxiv.org/abs/1701.07875", "Arjovsky, Chintala & Bottou")
 WGAN_GP = Paper("Improved Training of Wasserstein GANs", 2017, "https://arxiv.org/abs/1704.00028",
@@ -35,29 +39,3 @@ def ganzoo_register_models(register):
                   "beta2": 0.9, "critic_norm": "layer", "lr_schedule": "linear-decay", "ema": True,
                   "steps": 10_000},
     ))
-
-
-# -- pretrained weights (written by ganzoo export) --
-
-
-@hookimpl
-def ganzoo_register_weights(register):
-    """Weights trained by the ganzoo project with the command in each entry; the files ship
-    inside this distribution (package://), so they work offline once it is installed."""
-    register(WeightsSpec(
-        model='wgan', tag='ring', default=True,
-        urls=("package://ganzoo_wgan/weights/wgan-ring.safetensors",),
-        sha256='d1879c9a3a835a27b3838bb84c73c6cf131839e7d32762a7f0cca84f57412043',
-        size=144136, format="safetensors", license="MIT", dataset='ring',
-        command='ganzoo train wgan --data ring',
-        metrics={"modes_covered": 4, "modes_total": 8, "high_quality": 0.0068},
-    ))
-    register(WeightsSpec(
-        model='wgan-gp', tag='ring', default=True,
-        urls=("package://ganzoo_wgan/weights/wgan-gp-ring.safetensors",),
-        sha256='1c0868b159e8af347eb983471ecec9bb2c33ba642fc5e84ef787e7bd48094e94',
-        size=144176, format="safetensors", license="MIT", dataset='ring',
-        command='ganzoo train wgan-gp --data ring',
-        metrics={"modes_covered": 8, "modes_total": 8, "high_quality": 0.8704},
-    ))
-# -- end of pretrained weights --

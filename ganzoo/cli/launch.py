@@ -1,0 +1,187 @@
+"""``ganzoo train --nproc N``: check once, start N local processes, report one error once.
+
+Why not hand the command line to ``torchrun``? Its failure report is written for
+cluster operators: every rank printed the same one-line error, then the launcher
+added a ~30-line ``ChildFailedError`` traceback. A one-machine run needs only
+what ``init_process_group("env://")`` reads (MASTER_ADDR, MASTER_PORT, RANK,
+LOCAL_RANK, WORLD_SIZE), so this module starts the ranks itself:
+
+1. ``preflight`` resolves the settings and loads the data once in the launcher,
+   the way the Trainer will (unknown settings, a missing folder, a model/data
+   mismatch and too few samples for ``batch_size x N`` fail here, before any
+   process starts). It also builds a procedural set's cache once instead of in
+   every rank at the same time.
+2. ``launch`` starts the ranks with ``GANZOO_ERROR_FILE`` set; a rank that fails
+   writes its message there instead of printing it (``child_errors``), and the
+   launcher prints the first failure once, stops the other ranks and exits 1.
+
+Multi-machine runs still use torchrun directly (``torchrun ... -m ganzoo train``):
+a rank started with WORLD_SIZE in its environment trains as it is told.
+"""
+
+from __future__ import annotations
+
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+ERROR_FILE_ENV = "GANZOO_ERROR_FILE"
+#: seconds the other ranks get to finish on their own after one has failed
+GRACE_S = 5.0
+
+
+def preflight(model: str | None, data: str | None, config_file: str | None, overrides: dict[str, Any],
+              resume: str | None, nproc: int) -> None:
+    """Raise a GanzooError for what would make every rank fail: the checks the Trainer
+    makes before training, plus 'at least one batch per process'."""
+    from ganzoo.data import check_compatible, load
+    from ganzoo.errors import DataError
+    from ganzoo.nn.build import check_before_data
+    from ganzoo.plugins import get_host
+    from ganzoo.training import rundir
+    from ganzoo.training.config import ConfigError, layered, read_config_file
+    from ganzoo.training.resume import changes, check_target
+
+    registry = get_host().registry
+    file_layer = read_config_file(config_file) if config_file else {}
+    saved = None
+    if resume is not None:  # the Trainer's own rules: same model and data, only changeable settings
+        _, _, saved = rundir.find_resume(Path(resume))
+        check_target(Path(resume), saved, model, data, registry)
+        model, data = saved["model"], saved["data"]
+    elif model is None:
+        raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")
+    data = data if data is not None else file_layer.get("data")
+    if data is None:
+        raise ConfigError("say what to train on: --data NAME_OR_PATH (ganzoo datasets lists names).")
+    file_layer.pop("data", None)
+    spec = registry.get_model(model)
+    config = layered(spec, saved=saved["config"] if saved else None, file_layer=file_layer, overrides=overrides)
+    if saved:
+        changes(saved["config"], config)
+    check_before_data(spec, config)
+    dataset = load(data, seed=config["seed"], image_size=config["image_size"], channels=config["channels"],
+                   strict=config["strict_data"], registry=registry)
+    check_compatible(spec, dataset.kind, str(data), registry)
+    size, per_step = len(dataset.train), config["batch_size"] * nproc
+    if size < per_step:
+        raise DataError(f"dataset {dataset.name!r} has {size} samples, fewer than one batch of "
+                        f"{config['batch_size']} for each of {nproc} processes ({per_step}); "
+                        "lower --batch-size or --nproc.")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def launch(args: Sequence[str], nproc: int) -> int:
+    """Run ``python -m ganzoo ARGS`` as ``nproc`` ranks of one DDP job on this machine;
+    returns the exit code for the launcher (0, or 1 after printing the failure once)."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="ganzoo-ranks-") as folder:
+        children = []
+        for rank in range(nproc):
+            env = {**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+                   "LOCAL_RANK": str(rank), "WORLD_SIZE": str(nproc), "LOCAL_WORLD_SIZE": str(nproc),
+                   "GROUP_RANK": "0", ERROR_FILE_ENV: str(Path(folder) / f"rank{rank}.json")}
+            env.setdefault("OMP_NUM_THREADS", "1")  # the Trainer sets its own thread count per rank
+            children.append(subprocess.Popen([sys.executable, "-m", "ganzoo", *args], env=env))
+        try:
+            failed = _wait(children)
+        except KeyboardInterrupt:  # Ctrl-C reached the ranks too: they save a checkpoint and stop
+            failed = _wait(children, interrupted=True)
+        if failed is None:
+            return 0
+        click.echo(_failure_message(Path(folder), failed, children), err=True)
+        return 1
+
+
+def _wait(children: list[subprocess.Popen], interrupted: bool = False) -> int | None:
+    """Wait for every rank; after the first failure, give the others GRACE_S then stop them.
+    Returns the rank that failed first, or None."""
+    failed: int | None = None
+    deadline = None
+    while any(c.poll() is None for c in children):
+        if failed is None:
+            failed = next((r for r, c in enumerate(children) if c.returncode not in (None, 0)), None)
+            if failed is not None:
+                deadline = time.monotonic() + GRACE_S
+        if deadline is not None and time.monotonic() > deadline:
+            for child in children:
+                if child.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + GRACE_S * 2
+            for child in children:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(max(0.0, deadline - time.monotonic()))
+                if child.poll() is None:
+                    child.kill()
+            break
+        time.sleep(0.05)
+    for child in children:
+        child.wait()
+    if failed is None:
+        failed = next((r for r, c in enumerate(children) if c.returncode != 0), None)
+    if failed is None and interrupted:
+        return None
+    return failed
+
+
+def _failure_message(folder: Path, first: int, children: list[subprocess.Popen]) -> str:
+    """The message of the rank that failed first, preferring a ganzoo error (what the user
+    can fix) over a crash a dead peer caused in another rank."""
+    reports = {}
+    for rank in range(len(children)):
+        with contextlib.suppress(OSError, ValueError):
+            reports[rank] = json.loads((folder / f"rank{rank}.json").read_text())
+    errors = [r for r in sorted(reports) if reports[r].get("kind") == "error"]
+    pick = errors[0] if errors else (first if first in reports else min(reports, default=None))
+    if pick is None:
+        code = children[first].returncode
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        return f"Error: training process {first} of {len(children)} stopped ({how}) without a message."
+    report = reports[pick]
+    if report.get("kind") == "error":
+        return f"Error: {report['message']}"
+    return f"Error: training process {pick} of {len(children)} crashed:\n{report['message'].rstrip()}"
+
+
+@contextlib.contextmanager
+def child_errors() -> Iterator[None]:
+    """In a rank started by ``launch``: write a failure to the launcher's error file and exit 1
+    quietly, so the launcher reports it once. Elsewhere: does nothing."""
+    path = os.environ.get(ERROR_FILE_ENV)
+    if not path:
+        yield
+        return
+    from ganzoo.errors import GanzooError
+
+    try:
+        yield
+    except (GanzooError, click.ClickException, OSError) as err:
+        if isinstance(err, OSError):
+            message = f"cannot write or read {err.filename or ''}: {err.strerror or err}."
+        else:
+            message = err.format_message() if isinstance(err, click.ClickException) else str(err)
+        Path(path).write_text(json.dumps({"kind": "error", "message": message}), encoding="utf-8")
+        sys.exit(1)
+    except Exception:  # noqa: BLE001 - a bug, or a peer that died mid-collective: keep the traceback for the report
+        Path(path).write_text(json.dumps({"kind": "crash", "message": traceback.format_exc()}), encoding="utf-8")
+        sys.exit(1)

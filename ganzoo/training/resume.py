@@ -1,0 +1,54 @@
+"""What a ``--resume`` may change, and the record of each resume in ``config.json``.
+
+A resumed run is the same run: its model, data and every setting that shapes the
+nets, the data or the training step stay as saved, and asking for another is refused
+with the reason. The run's length, its learning rate and how it is executed (device,
+precision, threads, intervals, evaluation) may change; each change takes effect (a new
+``lr`` sets the optimisers' rates) and is listed, with the step it happened at, in the
+``resumes`` list of the run's ``config.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ganzoo.training.config import ConfigError
+
+#: settings a resumed run may change
+CHANGEABLE = frozenset({
+    "steps", "epochs", "lr", "lr_restart", "device", "precision", "channels_last", "threads", "num_workers",
+    "compile", "sample_every", "sample_count", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every",
+    "eval_metrics", "eval_samples", "eval_features", "strict_data",
+})
+
+
+def check_target(path: Path, saved: Mapping[str, Any], model: str | None, data: str | Path | None,
+                 registry: Any) -> None:
+    """Refuse a model or dataset other than the run's own."""
+    if model is not None:
+        asked = registry.get_model(model).qualified_name
+        if asked != saved["model"] and registry.get_model(saved["model"]).qualified_name != asked:
+            raise ConfigError(f"{str(path)!r} is a run of {saved['model']!r}, not {model!r}: resume it without "
+                              "naming a model, or start a new run of this one.")
+    if data is not None and str(data) != str(saved["data"]):
+        raise ConfigError(f"{str(path)!r} was trained on {saved['data']!r}, not {str(data)!r}: a resumed run keeps "
+                          "its data. Resume without --data, or start a new run.")
+
+
+def changes(saved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{key: [old, new]}`` for settings the resume changes; refuses those it may not."""
+    changed = {k: [saved.get(k), config[k]] for k in config if saved.get(k, config[k]) != config[k]}
+    fixed = sorted(k for k in changed if k not in CHANGEABLE)
+    if fixed:
+        what = ", ".join(f"{k} ({changed[k][0]!r} -> {changed[k][1]!r})" for k in fixed)
+        raise ConfigError(f"a resumed run cannot change {what}: these shape its model, data or training step. "
+                          f"Start a new run for them; a resume may change {', '.join(sorted(CHANGEABLE))}.")
+    return changed
+
+
+def entry(step: int, changed: Mapping[str, list[Any]], note: str | None) -> dict[str, Any]:
+    return {"step": step, "time": _dt.datetime.now().isoformat(timespec="seconds"), "changed": dict(changed),
+            **({"note": note} if note else {})}

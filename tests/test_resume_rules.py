@@ -1,0 +1,87 @@
+"""What a resume may change: the run's length, lr (taking effect), how it executes;
+not its model, data or architecture. The lr schedule keeps its length unless a warm
+restart is asked for. ``--resume`` of a checkpoint file uses exactly that file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import ganzoo
+from ganzoo.training.checkpoint import load as load_checkpoint
+from ganzoo.training.config import ConfigError
+
+pytestmark = pytest.mark.usefixtures("models_host")
+QUICK = dict(quiet=True, sample_every=10**6, checkpoint_every=10, log_every=5)
+
+
+def lrs(run_dir: Path) -> dict[int, float]:
+    return {r["step"]: r["lr"] for r in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines())}
+
+
+def test_a_new_lr_takes_effect_and_is_recorded(tmp_path: Path) -> None:
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=10, **QUICK)
+    resumed = ganzoo.train(resume=run.dir, steps=20, lr=5e-4, quiet=True)
+    assert lrs(resumed.dir)[10] == 1e-3 and lrs(resumed.dir)[20] == 5e-4
+    state = load_checkpoint(resumed.dir / "checkpoints/last.pt")
+    assert state["optimizers"]["G"]["param_groups"][0]["lr"] == 5e-4
+    record = json.loads((resumed.dir / "config.json").read_text())
+    assert record["config"]["lr"] == 5e-4
+    assert record["resumes"] == [{**record["resumes"][0], "step": 10, "changed": {"lr": [1e-3, 5e-4], "steps": [10, 20]}}]
+
+
+def test_a_resume_refuses_another_model_data_or_architecture(tmp_path: Path) -> None:
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=10, **QUICK)
+    with pytest.raises(ConfigError, match="is a run of .*tinygan.*not 'tinytranslate'"):
+        ganzoo.train("tinytranslate", resume=run.dir, steps=20, quiet=True)
+    with pytest.raises(ConfigError, match="trained on 'ring', not 'grid'"):
+        ganzoo.train(data="grid", resume=run.dir, steps=20, quiet=True)
+    with pytest.raises(ConfigError, match=r"cannot change hidden \(32 -> 8\)"):
+        ganzoo.train(resume=run.dir, steps=20, hidden=8, quiet=True)
+    assert load_checkpoint(run.dir / "checkpoints/last.pt")["step"] == 10  # nothing was touched
+
+
+def test_resume_of_a_checkpoint_file_uses_that_file(tmp_path: Path) -> None:
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=30, keep_checkpoints=5, **QUICK)
+    resumed = ganzoo.train(resume=run.dir / "checkpoints" / "step-000010.pt", steps=20, quiet=True)
+    assert resumed.dir == run.dir and json.loads((run.dir / "config.json").read_text())["resumes"][0]["step"] == 10
+    assert [r["step"] for r in map(json.loads, (run.dir / "metrics.jsonl").read_text().splitlines())] == [5, 10, 15, 20]
+
+
+def test_a_longer_resume_keeps_the_decay_unless_a_warm_restart_is_asked(tmp_path: Path) -> None:
+    settings = dict(QUICK, lr_schedule="linear-decay", lr_decay_start=0.5)
+    run = ganzoo.train("tinygan", "ring", out=tmp_path / "a", steps=20, **settings)
+    assert lrs(run.dir)[20] == 0.0
+    kept = ganzoo.train(resume=run.dir, steps=30, quiet=True)
+    assert lrs(kept.dir)[25] == 0.0 and lrs(kept.dir)[30] == 0.0  # no jump back up
+    assert "keeps its length" in json.loads((kept.dir / "config.json").read_text())["resumes"][0]["note"]
+    other = ganzoo.train("tinygan", "ring", out=tmp_path / "b", steps=20, **settings)
+    restarted = ganzoo.train(resume=other.dir, steps=40, lr_restart=True, quiet=True)
+    steps = lrs(restarted.dir)
+    assert steps[25] == pytest.approx(1e-3) and 0 < steps[35] < 1e-3 and steps[40] == 0.0
+
+
+def test_runs_started_together_never_share_a_folder(tmp_path: Path) -> None:
+    from ganzoo.training import rundir
+
+    claimed = {rundir.claim(tmp_path, "m", "d") for _ in range(3)}  # the same second
+    assert len(claimed) == 3 and all(p.is_dir() for p in claimed)
+
+
+def test_a_live_run_is_locked_and_a_dead_holders_lock_is_taken_over(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=10, **QUICK)
+    assert not (run.dir / ".lock").exists()  # released at the end
+    (run.dir / ".lock").write_text(f"{os.getppid()}\n")  # a live process holds it
+    with pytest.raises(ganzoo.GanzooError, match=f"in use by process {os.getppid()}"):
+        ganzoo.train(resume=run.dir, steps=20, quiet=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (run.dir / ".lock").write_text(gone.stdout)  # its process has exited: stale
+    (run.dir / "checkpoints" / ".step-000020.pt.abc.tmp").write_bytes(b"half")  # a killed writer's leftover
+    assert ganzoo.train(resume=run.dir, steps=20, quiet=True).step == 20
+    assert not list((run.dir / "checkpoints").glob(".*.tmp")) and not (run.dir / ".lock").exists()
