@@ -1,6 +1,7 @@
-"""fp32 against bf16 autocast for every official model, on this machine (run by hand;
-prints figures). The same measurement ``--precision auto`` makes and caches per
-machine (``ganzoo.training.precision``), here with more steps and for every model:
+"""fp32 against bf16 autocast, each with and without channels_last, for every official
+model on this machine (run by hand; prints figures). The same measurement
+``--precision auto`` / ``channels_last auto`` make and cache per machine
+(``ganzoo.training.precision``), here with more steps and for every model:
 
     python bench/precision.py [--steps 6] [--rounds 3] [--models dcgan,cgan]
 
@@ -34,13 +35,14 @@ def main() -> None:
     from ganzoo.plugins import get_host
     from ganzoo.training import precision as prec
     from ganzoo.training.config import layered
-    from ganzoo.training.device import native_bf16, pick_threads, use_channels_last
+    from ganzoo.training.device import native_bf16, pick_threads
 
     device = torch.device("cpu")
     registry = get_host().registry
     print(f"{prec.machine(device)}, {os.cpu_count()} cores, native bf16: {native_bf16(device)}, "
           f"torch {torch.__version__}; {args.steps} timed steps x {args.rounds} rounds per precision")
-    print(f"{'model':9s} {'data':16s} {'batch':>5s} {'fp32 s/step':>12s} {'bf16 s/step':>12s} {'bf16 speed-up':>14s}  auto picks")
+    print("speed-up over fp32 (contiguous) of: fp32, fp32 channels_last, bf16, bf16 channels_last")
+    print(f"{'model':9s} {'data':16s} {'batch':>5s} {'fp32 s/step':>10s}  {'fp32':>7s} {'fp32 cl':>7s} {'bf16':>7s} {'bf16 cl':>7s}")
     for name in args.models.split(","):
         spec = registry.get_model(name)
         config = layered(spec, saved=None, file_layer={}, overrides={})
@@ -49,23 +51,22 @@ def main() -> None:
         torch.manual_seed(0)
         model = build_model(spec, config, info)
         torch.set_num_threads(pick_threads(config["threads"], model.convolutional))
-        channels_last = use_channels_last(config["channels_last"], device, model.convolutional)
-        factory = prec.step_factory(spec, config, info, device, channels_last)
-        runners = {p: factory(p) for p in ("fp32", "bf16")}
+        factory = prec.step_factory(spec, config, info, device)
+        candidates = [(p, c) for p in ("fp32", "bf16") for c in (False, True)]
+        runners = {c: factory(*c) for c in candidates}
         for run in runners.values():
             run()
-        seconds = {p: 0.0 for p in runners}
+        seconds = {c: 0.0 for c in runners}
         for _ in range(args.rounds):
-            for p, run in runners.items():
+            for c, run in runners.items():
                 start = time.perf_counter()
                 for _ in range(args.steps):
                     run()
-                seconds[p] += time.perf_counter() - start
-        per = {p: s / (args.rounds * args.steps) for p, s in seconds.items()}
-        speedup = per["fp32"] / per["bf16"]
-        picks = "bf16" if model.convolutional and native_bf16(device) and speedup >= prec.MARGIN else "fp32"
-        print(f"{name:9s} {DEFAULT_DATA[name]:16s} {config['batch_size']:5d} {per['fp32']:12.4f} {per['bf16']:12.4f} "
-              f"{speedup:14.2f}  {picks}", flush=True)
+                seconds[c] += time.perf_counter() - start
+        per = {c: s / (args.rounds * args.steps) for c, s in seconds.items()}
+        base = per[("fp32", False)]
+        cells = "  ".join(f"{base / per[c]:6.2f}x" for c in candidates)
+        print(f"{name:9s} {DEFAULT_DATA[name]:16s} {config['batch_size']:5d} {base:10.4f}  {cells}", flush=True)
 
 
 if __name__ == "__main__":

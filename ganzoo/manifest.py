@@ -46,7 +46,7 @@ MANIFEST = "weights.toml"
 #: keys of one entry, in the order the file is written
 KEYS = ("model", "tag", "file", "sha256", "size", "format", "license", "dataset", "command", "default", "metrics",
         "urls")
-HEADER = ("# Pretrained weights of this plugin, read by ganzoo when the plugin loads (docs/weights.md).\n"
+HEADER = ("# Pretrained weights of this plugin, read by ganzoo when the plugin loads (docs/plugins.md).\n"
           "# `ganzoo export RUN --tag TAG --into PLUGIN_DIR` writes a file beside this one and its entry here.\n")
 
 

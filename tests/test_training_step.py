@@ -200,30 +200,37 @@ def test_preset_epochs_then_a_steps_flag_trains_that_many_steps(tmp_path: Path) 
     assert resumed.step == run.step + 7
 
 
-def test_auto_precision_is_measured_once_per_machine_and_model(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_precision_and_layout_are_measured_once_per_machine_and_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
     monkeypatch.setattr(prec, "native_bf16", lambda device: True)
-    calls: list[str] = []
+    calls: list[tuple[str, bool]] = []
 
-    def step(precision: str, cost: dict[str, float]):
-        def run() -> None:
-            calls.append(precision)
-            import time
+    def costs(table: dict[tuple[str, bool], float]):
+        def factory(precision: str, channels_last: bool):
+            def run() -> None:
+                calls.append((precision, channels_last))
+                time.sleep(table[(precision, channels_last)])
 
-            time.sleep(cost[precision])
+            return run
 
-        return run
+        return factory
 
     cpu = torch.device("cpu")
-    slow_bf16 = lambda p: step(p, {"fp32": 0.001, "bf16": 0.01})  # noqa: E731
-    assert prec.resolve("auto", cpu, True, "model-a", slow_bf16)[0] == "fp32"
+    slow_bf16 = costs({("fp32", False): 0.002, ("fp32", True): 0.006, ("bf16", False): 0.02, ("bf16", True): 0.02})
+    assert prec.resolve("auto", "auto", cpu, True, "model-a", slow_bf16)[:2] == ("fp32", False)
     measured = len(calls)
-    assert measured == 2 * (prec.WARMUP + prec.STEPS)
-    assert prec.resolve("auto", cpu, True, "model-a", slow_bf16)[0] == "fp32" and len(calls) == measured  # cached
-    fast_bf16 = lambda p: step(p, {"fp32": 0.01, "bf16": 0.001})  # noqa: E731
-    choice, why = prec.resolve("auto", cpu, True, "model-b", fast_bf16)
-    assert choice == "bf16" and "measured" in why
-    assert prec.resolve("auto", cpu, False, "mlp", fast_bf16)[0] == "fp32"  # MLPs are never probed
-    assert prec.resolve("fp16", cpu, True, "model-b", fast_bf16)[0] == "fp16"
+    assert measured == 4 * (prec.WARMUP + prec.STEPS)  # every candidate, in turn
+    assert prec.resolve("auto", "auto", cpu, True, "model-a", slow_bf16)[:2] == ("fp32", False)
+    assert len(calls) == measured  # cached
+    fast = costs({("fp32", False): 0.02, ("fp32", True): 0.015, ("bf16", False): 0.012, ("bf16", True): 0.004})
+    precision, channels_last, why = prec.resolve("auto", "auto", cpu, True, "model-b", fast)
+    assert (precision, channels_last) == ("bf16", True) and "measured here" in why
+    assert prec.resolve("fp32", "auto", cpu, True, "model-b", fast)[:2] == ("fp32", True)  # only the layout varies
+    assert prec.resolve("auto", "auto", cpu, False, "mlp", fast)[:2] == ("fp32", False)  # MLPs are never probed
+    assert prec.resolve("fp16", False, cpu, True, "model-b", fast) == ("fp16", False, "asked for")
+    barely = costs({("fp32", False): 0.010, ("fp32", True): 0.0095, ("bf16", False): 0.0098, ("bf16", True): 0.0097})
+    assert prec.resolve("auto", "auto", cpu, True, "model-c", barely)[:2] == ("fp32", False)  # < MARGIN: plain
 
 
 @pytest.mark.usefixtures("models_host")

@@ -9,6 +9,7 @@ import importlib.util
 import os
 import re
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def test_the_tutorial_runs_as_written(tmp_path: Path) -> None:
         if what.startswith("cd "):
             cwd = (cwd / what[3:].strip()).resolve()
             continue
+        started = time.perf_counter()
         done = subprocess.run(["bash", "-c", what], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+        print(f"{time.perf_counter() - started:6.1f} s  $ {what}")  # shown by pytest -s, or on failure
         assert done.returncode == 0, f"$ {what}\n{done.stdout}\n{done.stderr}"
         outputs[what] = done.stdout
     listed = next(out for cmd, out in outputs.items() if cmd.startswith("ganzoo list"))

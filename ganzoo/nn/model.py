@@ -79,7 +79,7 @@ class GanModel(ABC):
     net_names: tuple[str, ...] = ("G", "D")
     #: nets used to make samples; EMA keeps averaged copies of exactly these
     sampler_names: tuple[str, ...] = ("G",)
-    #: convolutional models get channels_last and bf16 autocast by default where native
+    #: convolutional models have bf16 autocast and channels_last measured for them (training/precision.py)
     convolutional: bool = False
     #: image-to-image families: which net translates each way, e.g. {"a2b": "G_A", "b2a": "G_B"}
     directions: dict[str, str] = {}

@@ -51,9 +51,3 @@ def pick_threads(requested: int | None, convolutional: bool, world_size: int = 1
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, cores // max(world_size, 1))
-
-
-def use_channels_last(setting: object, device: torch.device, convolutional: bool) -> bool:
-    if setting == "auto":
-        return convolutional and device.type in ("cpu", "cuda")
-    return bool(setting)

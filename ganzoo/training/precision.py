@@ -1,12 +1,16 @@
-"""``--precision auto``: bf16 autocast only where it is *measured* faster for this model.
+"""``--precision auto`` and ``channels_last auto``: chosen by *measuring* this model here.
 
-bf16 is no free lunch: on this project's 2-core CPU it made DCGAN-64 1.75x faster but
-the digits CGAN 3x slower, and on an H100 it lost at batch 64 and won at 256. So for a
-convolutional model on a device with native bf16, ``auto`` times a few training steps
-of the actual model, at the run's batch size, in fp32 and in bf16 (interleaved), and
-picks bf16 only if it is at least ``MARGIN`` faster. The verdict is cached per machine,
-model and shape in ``GANZOO_HOME/precision.json``, so a machine measures each once.
-MLPs on 2D points stay fp32 (bf16's 8-bit mantissa is coarser than a ring's std).
+Neither bf16 nor channels_last is a free lunch. On this project's 2-core CPU, bf16 with
+channels_last made the pytorch/examples DCGAN-64 1.86x faster than fp32, but
+channels_last alone made the dcgan plugin's 32 px nets 3x *slower*, and bf16 slowed
+CycleGAN 3x; on an H100, bf16 lost at batch 64 and won at 256. So for a convolutional
+model, each setting left at ``auto`` is decided by timing a few training steps of a
+fresh copy of the actual model at the run's batch size, every candidate in turn
+(fp32/bf16 where bf16 is native, contiguous/channels_last), and the fastest wins if it
+beats plain fp32 in the contiguous layout by at least ``MARGIN``. The verdict is cached
+per machine, model and shape in ``GANZOO_HOME/precision.json``, so a machine measures
+each once. MLPs on 2D points stay fp32 and contiguous (bf16's 8-bit mantissa is
+coarser than a ring's std).
 """
 
 from __future__ import annotations
@@ -31,9 +35,13 @@ from ganzoo.registry import ModelSpec
 from ganzoo.training.device import autocast_factory, native_bf16
 
 MARGIN = 1.10
-#: warm-up steps per precision (bf16 kernels are built on first use), then timed steps,
-#: one of each precision in turn so that a machine's load falls on both alike
-WARMUP, STEPS = 2, 5
+#: a warm-up step per candidate (kernels are built on first use), then timed steps, one
+#: of each candidate in turn so that a machine's load falls on all alike: at least
+#: MIN_STEPS each, more while the probe has spent less than BUDGET_S, at most STEPS
+WARMUP, MIN_STEPS, STEPS, BUDGET_S = 1, 2, 5, 6.0
+
+#: (precision, channels_last); the first is the plain baseline a candidate must beat
+Candidate = tuple[str, bool]
 
 
 def machine(device: torch.device) -> str:
@@ -65,23 +73,26 @@ def _read_cache() -> dict[str, dict]:
         return {}
 
 
-def measure(step: Callable[[str], Callable[[], None]], device: torch.device) -> dict[str, float]:
-    """Median seconds per step in fp32 and bf16: ``step(precision)`` returns a function that
-    runs one training step of a fresh model in that precision. Steps alternate between the
-    two, and medians ignore a step slowed by something else on the machine."""
-    runners = {p: step(p) for p in ("fp32", "bf16")}
+def measure(step: Callable[[str, bool], Callable[[], None]], device: torch.device,
+            candidates: list[Candidate]) -> dict[Candidate, float]:
+    """Median seconds per step of each candidate: ``step(precision, channels_last)`` returns a
+    function that runs one training step of a fresh model so set up."""
+    runners = {c: step(*c) for c in candidates}
     for _ in range(WARMUP):
         for run in runners.values():
             run()
-    times: dict[str, list[float]] = {p: [] for p in runners}
-    for _ in range(STEPS):
-        for p, run in runners.items():
+    times: dict[Candidate, list[float]] = {c: [] for c in runners}
+    started = time.perf_counter()
+    for done in range(STEPS):
+        if done >= MIN_STEPS and time.perf_counter() - started > BUDGET_S:
+            break
+        for c, run in runners.items():
             _sync(device)
             start = time.perf_counter()
             run()
             _sync(device)
-            times[p].append(time.perf_counter() - start)
-    return {p: statistics.median(t) for p, t in times.items()}
+            times[c].append(time.perf_counter() - start)
+    return {c: statistics.median(t) for c, t in times.items()}
 
 
 def _sync(device: torch.device) -> None:
@@ -89,42 +100,60 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def resolve(requested: str, device: torch.device, convolutional: bool, what: str,
-            step: Callable[[str], Callable[[], None]], say: Callable[[str], None] = lambda _: None) -> tuple[str, str]:
-    """The precision to train in, and why (for the run's config and first lines)."""
-    if requested != "auto":
-        return requested, "asked for"
-    if not convolutional:
-        return "fp32", "auto: MLP model"
-    if not native_bf16(device):
-        return "fp32", "auto: no native bf16 on this device"
-    key = cache_key(device, what)
+def resolve(precision: str, channels_last: object, device: torch.device, convolutional: bool, what: str,
+            step: Callable[[str, bool], Callable[[], None]],
+            say: Callable[[str], None] = lambda _: None) -> tuple[str, bool, str]:
+    """The precision and memory layout to train in, and why (for the run's config)."""
+    if precision == "auto":
+        precisions = ["fp32", "bf16"] if convolutional and native_bf16(device) else ["fp32"]
+    else:
+        precisions = [precision]
+    if channels_last == "auto":
+        layouts = [False, True] if convolutional and device.type in ("cpu", "cuda") else [False]
+    else:
+        layouts = [bool(channels_last)]
+    candidates = [(p, c) for p in precisions for c in layouts]
+    if len(candidates) == 1:
+        why = "asked for" if precision != "auto" and channels_last != "auto" else \
+            ("auto: MLP model" if not convolutional else "auto: nothing else to try on this device")
+        return candidates[0][0], candidates[0][1], why
+    key = cache_key(device, f"{what}|{candidates}")
     cache = _read_cache()
     if key not in cache:
-        say(f"measuring fp32 against bf16 for this model on this machine (once; cached in {_cache_path()}) ...")
-        timing = measure(step, device)
+        names = ", ".join(_name(c) for c in candidates)
+        say(f"measuring {names} for this model on this machine (once; cached in {_cache_path()}) ...")
+        timing = measure(step, device, candidates)
         cache = _read_cache()
-        cache[key] = {"what": what, "machine": machine(device), "fp32_s": timing["fp32"], "bf16_s": timing["bf16"]}
+        cache[key] = {"what": what, "machine": machine(device),
+                      "seconds_per_step": {_name(c): s for c, s in timing.items()}}
         text = json.dumps(cache, indent=1, sort_keys=True) + "\n"
         atomic_write(_cache_path(), lambda tmp: Path(tmp).write_text(text))
-    entry = cache[key]
-    speedup = entry["fp32_s"] / max(entry["bf16_s"], 1e-12)
-    choice = "bf16" if speedup >= MARGIN else "fp32"
-    return choice, f"auto: bf16 measured {speedup:.2f}x fp32 here"
+    seconds = cache[key]["seconds_per_step"]
+    base = candidates[0]
+    best = min(candidates, key=lambda c: seconds[_name(c)])
+    speedup = seconds[_name(base)] / max(seconds[_name(best)], 1e-12)
+    choice = best if speedup >= MARGIN else base
+    table = ", ".join(f"{_name(c)} {seconds[_name(base)] / max(seconds[_name(c)], 1e-12):.2f}x" for c in candidates)
+    return choice[0], choice[1], f"auto: measured here against {_name(base)} ({table})"
 
 
-def step_factory(spec: ModelSpec, config: Mapping[str, Any], info: DataInfo, device: torch.device,
-                 channels_last: bool) -> Callable[[str], Callable[[], None]]:
-    """For ``measure``: ``factory(precision)`` builds a fresh copy of the model on ``device``
-    and returns one training step of it on stand-in data of the run's shapes."""
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
+def _name(candidate: Candidate) -> str:
+    return candidate[0] + (" channels_last" if candidate[1] else "")
+
+
+def step_factory(spec: ModelSpec, config: Mapping[str, Any], info: DataInfo,
+                 device: torch.device) -> Callable[[str, bool], Callable[[], None]]:
+    """For ``measure``: ``factory(precision, channels_last)`` builds a fresh copy of the model
+    on ``device`` and returns one training step of it on stand-in data of the run's shapes."""
     n = config["batch_size"]
 
-    def images() -> torch.Tensor:
-        shape = (n, info.channels, info.image_size, info.image_size)
-        return (torch.rand(shape, device=device) * 2 - 1).contiguous(memory_format=fmt)
+    def factory(precision: str, channels_last: bool) -> Callable[[], None]:
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
 
-    def factory(precision: str) -> Callable[[], None]:
+        def images() -> torch.Tensor:
+            shape = (n, info.channels, info.image_size, info.image_size)
+            return (torch.rand(shape, device=device) * 2 - 1).contiguous(memory_format=fmt)
+
         model = build_model(spec, config, info)
         model.replace_nets(lambda name, net: net.to(device, memory_format=fmt).train())
         model.build_optimizers()

@@ -34,7 +34,7 @@ from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
 from ganzoo.training import rundir, state
 from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError, layered, read_config_file
-from ganzoo.training.device import autocast_factory, pick_device, pick_threads, use_channels_last
+from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
 from ganzoo.training.progress import Clock, Progress, next_steps
 from ganzoo.training.run import Run, fixed_inputs
@@ -99,11 +99,10 @@ class Trainer:
         torch.manual_seed(cfg["seed"])  # identical initial weights on every rank
         self.model = build_model(self.spec, cfg, self.data_info)
         convolutional = self.model.convolutional
-        self.channels_last = use_channels_last(cfg["channels_last"], self.device, convolutional)
         self.threads = pick_threads(cfg["threads"], convolutional, self.world.size)
         if self.device.type == "cpu":
             torch.set_num_threads(self.threads)
-        self.precision, self.precision_reason = self._pick_precision(saved)
+        self.precision, self.channels_last, self.precision_reason = self._pick_precision(saved)
         self._on_device(self.model)
         ema = EMA({n: self.model.nets()[n] for n in self.model.sampler_names}, cfg["ema_decay"]) if cfg["ema"] else None
         if cfg["compile"]:
@@ -142,20 +141,21 @@ class Trainer:
         fmt = torch.channels_last if self.channels_last else torch.contiguous_format
         model.replace_nets(lambda name, net: net.to(self.device, memory_format=fmt))
 
-    def _pick_precision(self, saved: dict[str, Any] | None) -> tuple[str, str]:
-        """A resumed run keeps the precision it started with; a new one resolves ``auto``."""
-        resolved = (saved or {}).get("resolved", {})
-        if self.config["precision"] == "auto" and resolved.get("precision") and \
+    def _pick_precision(self, saved: dict[str, Any] | None) -> tuple[str, bool, str]:
+        """Precision and layout: as the run started, when resumed; else measured (precision.py)."""
+        cfg, resolved = self.config, (saved or {}).get("resolved", {})
+        if cfg["precision"] == "auto" and cfg["channels_last"] == "auto" and resolved.get("precision") and \
                 str(resolved.get("device", "")).split(":")[0] == self.device.type:
-            return resolved["precision"], "as the run started"
-        shape = {k: v for k, v in self.config.items() if k not in TRAINER_DEFAULTS or k == "batch_size"}
-        what = f"{self.spec.qualified_name}|{self.data_info.kind} {self.data_info.channels}x{self.data_info.image_size}" \
-               f"|{rundir.plain(shape)}|channels_last={self.channels_last}|world={self.world.size}"
+            return resolved["precision"], bool(resolved.get("channels_last")), "as the run started"
+        shape = {k: v for k, v in cfg.items() if k not in TRAINER_DEFAULTS or k == "batch_size"}
+        info = self.data_info
+        what = (f"{self.spec.qualified_name}|{info.kind} {info.channels}x{info.image_size}|{rundir.plain(shape)}"
+                f"|world={self.world.size}")
         rng = ckpt.rng_state()
         try:
-            step = prec.step_factory(self.spec, self.config, self.data_info, self.device, self.channels_last)
-            choice = prec.resolve(self.config["precision"], self.device, self.model.convolutional, what, step,
-                                  say=self._say)
+            step = prec.step_factory(self.spec, cfg, info, self.device)
+            choice = prec.resolve(cfg["precision"], cfg["channels_last"], self.device, self.model.convolutional, what,
+                                  step, say=self._say)
         finally:
             ckpt.set_rng_state(rng)  # the probe's draws leave no trace in the run
         return ddp.from_main(self.world, choice)

@@ -22,9 +22,18 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.losses import build_loss
-from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, StepContext
-from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, init_dcgan, mlp
+from ganzoo.plugin import (
+    ConvDiscriminator,
+    ConvGenerator,
+    DataInfo,
+    Discriminator,
+    GanModel,
+    Generator,
+    StepContext,
+    build_loss,
+    init_dcgan,
+    mlp,
+)
 
 
 class LabelCode(nn.Module):

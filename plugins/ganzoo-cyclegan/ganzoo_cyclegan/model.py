@@ -36,8 +36,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.losses import build_loss
-from ganzoo.nn import DataInfo, GanModel, StepContext
+from ganzoo.plugin import DataInfo, GanModel, StepContext, build_loss
 from ganzoo_cyclegan.nets import PatchDiscriminator, ResnetGenerator, init_normal
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganzoo.nn import Discriminator, ImageToImageGenerator
+from ganzoo.plugin import Discriminator, ImageToImageGenerator
 
 
 def instance_norm(channels: int) -> nn.InstanceNorm2d:

@@ -21,9 +21,18 @@ from typing import Any
 
 import torch
 
-from ganzoo.losses import build_loss
-from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, StepContext
-from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, images_of, init_dcgan
+from ganzoo.plugin import (
+    ConvDiscriminator,
+    ConvGenerator,
+    DataInfo,
+    Discriminator,
+    GanModel,
+    Generator,
+    StepContext,
+    build_loss,
+    images_of,
+    init_dcgan,
+)
 
 
 class DCGANGenerator(Generator):

@@ -31,9 +31,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.losses import build_loss
-from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, StepContext
-from ganzoo.nn.layers import images_of, mlp, sample_shape
+from ganzoo.plugin import (
+    DataInfo,
+    Discriminator,
+    GanModel,
+    Generator,
+    StepContext,
+    build_loss,
+    images_of,
+    mlp,
+    sample_shape,
+)
 
 
 class MLPGenerator(Generator):

@@ -31,9 +31,20 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.losses import build_loss
-from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, StepContext
-from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, images_of, init_dcgan, mlp, sample_shape
+from ganzoo.plugin import (
+    ConvDiscriminator,
+    ConvGenerator,
+    DataInfo,
+    Discriminator,
+    GanModel,
+    Generator,
+    StepContext,
+    build_loss,
+    images_of,
+    init_dcgan,
+    mlp,
+    sample_shape,
+)
 
 
 class WGANGenerator(Generator):
