@@ -41,6 +41,7 @@ def test_preparing_sketches2photos_reports_counts_and_draws_the_same_images(talk
     from ganzoo.data.sketches import CHUNK, build_sketches2photos
 
     monkeypatch.setenv("GANZOO_NO_CACHE", "1")
+    monkeypatch.setattr(cache, "DELAY_S", 0)  # announce at once: on a quiet machine the job takes < 50 ms
     loud = build_sketches2photos(size=CHUNK + 6, test_size=3, image_size=16)
     err = capsys.readouterr().err
     assert "preparing sketches2photos at 16 px" in err and f"/{2 * (CHUNK + 6 + 3):,} images" in err, err

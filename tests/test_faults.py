@@ -64,6 +64,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     os.link(damaged / "checkpoints" / "step-000020.pt", last)
     blocker = root / "a-file"
     blocker.write_text("not a folder")
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), "white").save(root / "sketch.png")
 
     class Evil:
         def __reduce__(self):
@@ -113,6 +116,8 @@ ROWS = [
     ("eval-out-unwritable", "eval {run} -n 200 --out {blocker}/scores.json", 1,
      ["scores above were not written", "modes_covered"]),  # computed scores are shown, not lost
     ("data-check-missing", "data check {root}/no-such-folder", 1, ["no-such-folder"]),
+    ("translate-out-unwritable", "translate cyclegan.sketches2photos --input {root}/sketch.png --out {blocker}/t", 1,
+     ["cannot write"]),
     ("translate-not-a-translator", "translate {run} --input {root} --out {root}/t", 1, ["not an image-to-image model"]),
 ]
 

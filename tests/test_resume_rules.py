@@ -85,3 +85,14 @@ def test_a_live_run_is_locked_and_a_dead_holders_lock_is_taken_over(tmp_path: Pa
     (run.dir / "checkpoints" / ".step-000020.pt.abc.tmp").write_bytes(b"half")  # a killed writer's leftover
     assert ganzoo.train(resume=run.dir, steps=20, quiet=True).step == 20
     assert not list((run.dir / "checkpoints").glob(".*.tmp")) and not (run.dir / ".lock").exists()
+
+
+def test_a_run_killed_before_last_pt_was_repointed_resumes_from_its_newest_checkpoint(tmp_path: Path) -> None:
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=20, **QUICK)
+    last = run.dir / "checkpoints" / "last.pt"
+    last.unlink()
+    import os
+
+    os.link(run.dir / "checkpoints" / "step-000010.pt", last)  # as if killed right after writing step 20
+    resumed = ganzoo.train(resume=run.dir, steps=30, quiet=True)
+    assert json.loads((resumed.dir / "config.json").read_text())["resumes"][0]["step"] == 20

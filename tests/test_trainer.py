@@ -88,7 +88,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path) -> Non
     proc = subprocess.Popen([sys.executable, "-m", "ganzoo", "train", *args, "--out", str(killed_out)],
                             env=_env(GANZOO_TEST_STEP_DELAY="0.05"))
     deadline = time.time() + 240
-    while time.time() < deadline and not list(killed_out.glob("*/checkpoints/step-000020.pt")):
+    while time.time() < deadline and not list(killed_out.glob("*/checkpoints/last.pt")):
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)

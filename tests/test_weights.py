@@ -8,6 +8,7 @@ import functools
 import hashlib
 import http.server
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -170,6 +171,9 @@ def test_cli_export_prints_a_weights_entry(ring_run, tmp_path) -> None:
     assert f"sha256='{sha}'" in result.stdout and f"size={out.stat().st_size}" in result.stdout
     assert "modes_covered" in result.stdout and "ganzoo train vanilla --data ring" in result.stdout
     assert weights.read(out)[1]["metrics"]["modes_total"] == 8
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by others, as any file a user writes
     bad = subprocess.run([sys.executable, "-m", "ganzoo", "export", str(ring_run), "--tag", "Bad.Tag", "--out",
                           str(tmp_path / "x.safetensors")], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and "weights tag" in bad.stderr and "Traceback" not in bad.stderr

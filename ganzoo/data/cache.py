@@ -111,6 +111,9 @@ def progress(what: str, total: int | None = None, unit: str = "images", delay: f
         while not stop.wait(every):
             say(state.line())
 
+    if delay <= 0:  # announced before the job starts, however quick it turns out to be
+        say(state.line())
+        delay = every
     thread = threading.Thread(target=beat, name="ganzoo-progress", daemon=True)
     thread.start()
     try:

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 import ganzoo.data as gdata
-from ganzoo.data.cache import cached_tensors
+from ganzoo.data.cache import cached_tensors, progress
 
 VERSION = 1
 TRAIN_STEPS = 600
@@ -54,14 +54,17 @@ def _train(data: object, seed: int = 0) -> SmallClassifier:
     opt = torch.optim.Adam(net.parameters(), 2e-3)
     g = torch.Generator().manual_seed(seed)
     step = 0
-    while step < TRAIN_STEPS:
-        for x, y in data.iter_batches(BATCH, g):
-            opt.zero_grad()
-            nn.functional.cross_entropy(net(x), y).backward()
-            opt.step()
-            step += 1
-            if step >= TRAIN_STEPS:
-                break
+    with progress(f"training the {data.name} classifier for evaluation features (once, then cached)", TRAIN_STEPS,
+                  "steps") as done:
+        while step < TRAIN_STEPS:
+            for x, y in data.iter_batches(BATCH, g):
+                opt.zero_grad()
+                nn.functional.cross_entropy(net(x), y).backward()
+                opt.step()
+                step += 1
+                done.set(step)
+                if step >= TRAIN_STEPS:
+                    break
     return net.eval()
 
 

@@ -53,7 +53,7 @@ def find_resume(path: Path) -> tuple[Path, Path, dict[str, Any]]:
             raise GanzooError(f"no checkpoint file at {str(path)!r}.")
         run_dir, checkpoint = path.resolve().parent.parent, path
     else:
-        run_dir, checkpoint = path, path / "checkpoints" / "last.pt"
+        run_dir, checkpoint = path, newest_checkpoint(path / "checkpoints")
     config_path = run_dir / CONFIG
     if not config_path.exists():
         raise GanzooError(f"{str(path)!r} is not a ganzoo run folder (no {CONFIG}). "
@@ -62,6 +62,19 @@ def find_resume(path: Path) -> tuple[Path, Path, dict[str, Any]]:
         raise GanzooError(f"run {str(run_dir)!r} has no checkpoint yet (checkpoints/last.pt); "
                           "it stopped before its first checkpoint, so start it again.")
     return run_dir, checkpoint, json.loads(config_path.read_text())
+
+
+def newest_checkpoint(folder: Path) -> Path:
+    """``last.pt``, unless a newer ``step-*.pt`` exists: a run killed between writing a
+    checkpoint and re-pointing ``last.pt`` at it resumes from the newer one."""
+    last = folder / "last.pt"
+    steps = sorted((int(p.stem.split("-")[1]), p) for p in folder.glob("step-*.pt")
+                   if p.stem.split("-")[1].isdigit()) if folder.is_dir() else []
+    if steps and (not last.exists() or not os.path.samefile(last, steps[-1][1])):
+        newest = steps[-1][1]
+        if not last.exists() or newest.stat().st_mtime_ns >= last.stat().st_mtime_ns:
+            return newest
+    return last
 
 
 def _json_default(value: Any) -> Any:
