@@ -1,9 +1,9 @@
 """``--precision auto`` and ``channels_last auto``: chosen by *measuring* this model here.
 
-Neither bf16 nor channels_last is a free lunch. On this project's 2-core CPU, bf16 with
-channels_last made the pytorch/examples DCGAN-64 1.86x faster than fp32, but
-channels_last alone made the dcgan plugin's 32 px nets 3x *slower*, and bf16 slowed
-CycleGAN 3x; on an H100, bf16 lost at batch 64 and won at 256. So for a convolutional
+Neither bf16 nor channels_last is a free lunch. On this project's quiet 2-core CPU,
+bf16 + channels_last made the digits CGAN 1.83x and CycleGAN 1.29x faster than fp32
+(an earlier session saw the CGAN 3x *slower*); on an H100, bf16 lost at batch 64 and
+won at 256. So for a convolutional
 model, each setting left at ``auto`` is decided by timing a few training steps of a
 fresh copy of the actual model at the run's batch size, every candidate in turn
 (fp32/bf16 where bf16 is native, contiguous/channels_last), and the fastest wins if it
