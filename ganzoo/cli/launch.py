@@ -52,23 +52,13 @@ def preflight(model: str | None, data: str | None, config_file: str | None, over
     from ganzoo.errors import DataError
     from ganzoo.nn.build import check_before_data
     from ganzoo.plugins import get_host
-    from ganzoo.training import rundir
-    from ganzoo.training.config import ConfigError, layered, read_config_file
-    from ganzoo.training.resume import changes, check_target
+    from ganzoo.training.config import layered, read_config_file
+    from ganzoo.training.resume import changes, target
 
     registry = get_host().registry
     file_layer = read_config_file(config_file) if config_file else {}
-    saved = None
-    if resume is not None:  # the Trainer's own rules: same model and data, only changeable settings
-        _, _, saved = rundir.find_resume(Path(resume))
-        check_target(Path(resume), saved, model, data, registry)
-        model, data = saved["model"], saved["data"]
-    elif model is None:
-        raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")
-    data = data if data is not None else file_layer.get("data")
-    if data is None:
-        raise ConfigError("say what to train on: --data NAME_OR_PATH (ganzoo datasets lists names).")
-    file_layer.pop("data", None)
+    # the Trainer's own rules: same model and data on resume, only changeable settings
+    _, _, saved, model, data = target(resume, model, data, file_layer, registry)
     spec = registry.get_model(model)
     config = layered(spec, saved=saved["config"] if saved else None, file_layer=file_layer, overrides=overrides)
     if saved:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ganzoo.training import rundir
 from ganzoo.training.config import ConfigError
 
 #: settings a resumed run may change
@@ -52,3 +53,22 @@ def changes(saved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, li
 def entry(step: int, changed: Mapping[str, list[Any]], note: str | None) -> dict[str, Any]:
     return {"step": step, "time": _dt.datetime.now().isoformat(timespec="seconds"), "changed": dict(changed),
             **({"note": note} if note else {})}
+
+
+def target(resume: str | Path | None, model: str | None, data: str | Path | None, file_layer: dict[str, Any],
+           registry: Any) -> tuple[Path | None, Path | None, dict[str, Any] | None, str, str]:
+    """(run folder, checkpoint, saved config.json record) of a resume, or Nones, and the model
+    and data to train: a resume's own, or those asked for (``data`` may come from the config
+    file, whose ``data`` key is taken out of ``file_layer``)."""
+    run_dir = checkpoint = saved = None
+    if resume is not None:
+        run_dir, checkpoint, saved = rundir.find_resume(Path(resume))
+        check_target(Path(resume), saved, model, data, registry)
+        model, data = saved["model"], saved["data"]
+    elif model is None:
+        raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")
+    data = data if data is not None else file_layer.get("data")
+    if data is None:
+        raise ConfigError("say what to train on: --data NAME_OR_PATH (ganzoo datasets lists names).")
+    file_layer.pop("data", None)
+    return run_dir, checkpoint, saved, str(model), data

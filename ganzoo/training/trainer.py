@@ -66,17 +66,8 @@ class Trainer:
         self.quiet = quiet
         self.world = ddp.world_from_env()
         file_layer = read_config_file(config_file) if config_file else {}
-        saved, checkpoint = None, None
-        if resume is not None:
-            run_dir, checkpoint, saved = rundir.find_resume(Path(resume))
-            resume_rules.check_target(Path(resume), saved, model, data, self.host.registry)
-            model, data = saved["model"], saved["data"]
-        elif model is None:
-            raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")
-        data = data if data is not None else file_layer.get("data")
-        if data is None:
-            raise ConfigError("say what to train on: --data NAME_OR_PATH (ganzoo datasets lists names).")
-        file_layer.pop("data", None)
+        run_dir, checkpoint, saved, model, data = resume_rules.target(resume, model, data, file_layer,
+                                                                      self.host.registry)
         self.spec = self.host.registry.get_model(model)
         self.config = cfg = layered(self.spec, saved=saved["config"] if saved else None, file_layer=file_layer,
                                     overrides=dict(overrides or {}))
