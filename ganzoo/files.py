@@ -23,13 +23,12 @@ def atomic_write(path: Path, write: Callable[[str], None], fsync: bool = False) 
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600
     try:
         try:
             write(tmp)
         except OSError as exc:  # name the file the caller asked for, not the temporary one
             raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        os.chmod(tmp, 0o666 & ~umask)  # again: a writer may have replaced the file (safetensors writes 0600)
+        os.chmod(tmp, 0o666 & ~umask)  # after the writer: mkstemp and safetensors both leave 0600
         if fsync:
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())

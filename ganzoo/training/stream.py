@@ -160,12 +160,10 @@ class BatchStream:
             return type(batch)(self._to_device(b) for b in batch)
         if isinstance(batch, torch.Tensor):
             batch = batch.to(self.device, non_blocking=True)
+            if self.channels_last:
+                batch = self._layout(batch)
             if batch.dtype == torch.uint8:
-                if self.channels_last and batch.dim() == 4:
-                    batch = batch.contiguous(memory_format=torch.channels_last)
-                batch = to_unit_range(batch)
-            elif self.channels_last and batch.dim() == 4:
-                batch = batch.contiguous(memory_format=torch.channels_last)
+                batch = to_unit_range(batch)  # to_unit_range keeps the layout
         return batch
 
     def __iter__(self) -> BatchStream:
