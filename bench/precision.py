@@ -19,7 +19,7 @@ import time
 import torch
 
 DEFAULT_DATA = {"vanilla": "ring", "wgan": "ring", "wgan-gp": "ring", "cgan": "digits", "dcgan": "shapes",
-                "cyclegan": "sketches2photos"}
+                "cyclegan": "sketches2photos", "stylegan-lite": "shapes"}
 
 
 def main() -> None:

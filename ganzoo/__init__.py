@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import torch
 
     from ganzoo.registry import ModelSpec, Registry
+    from ganzoo.styles import StyleMix
     from ganzoo.training.run import Run
 
 __all__ = [
@@ -52,9 +53,11 @@ __all__ = [
     "evaluate",
     "get_spec",
     "hookimpl",
+    "interpolate",
     "list_models",
     "load",
     "get_registry",
+    "mix",
     "sample",
     "train",
     "translate",
@@ -95,6 +98,24 @@ def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
     from ganzoo.loading import sample as _sample
 
     return _sample(source, n, labels=labels, seed=seed, truncation=truncation)
+
+
+def mix(source: str | Path, rows: int = 4, cols: int = 6, crossover: int | None = None, seed: int = 0,
+        truncation: float | None = None) -> StyleMix:
+    """Style mixing for a style model (``ganzoo mix``): ``.cells[i, j]`` has the coarse
+    styles of ``.rows[i]`` and the fine ones of ``.cols[j]``; ``.figure()`` lays them out."""
+    from ganzoo.styles import mix as _mix
+
+    return _mix(source, rows, cols, crossover, seed, truncation)
+
+
+def interpolate(source: str | Path, frames: int = 60, n: int = 4, keys: int = 4, seed: int = 0,
+                truncation: float | None = None) -> torch.Tensor:
+    """A looping latent walk (``ganzoo interpolate``): (frames, n, C, H, W) images in [-1, 1];
+    lerp in W for style models, slerp in z for other image models. ``ganzoo.styles.write_gif`` saves it."""
+    from ganzoo.styles import interpolate as _interpolate
+
+    return _interpolate(source, frames, n, keys, seed, truncation)
 
 
 def translate(source: str | Path, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:

@@ -25,7 +25,7 @@ __all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
 PROJECT = "ganzoo"
 #: the version of the plugin contract: this module's hooks and the names ``ganzoo.plugin`` exports
-PLUGIN_API = "1.0"
+PLUGIN_API = "1.1"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

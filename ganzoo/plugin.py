@@ -33,7 +33,7 @@ from ganzoo.specs import DATA_KINDS, KNOWN_TASKS, DatasetSpec, FeatureSpec, Loss
 
 if TYPE_CHECKING:
     from ganzoo.losses import AdversarialLoss, build_loss, gradient_penalty
-    from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, ImageToImageGenerator, Net, StepContext
+    from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, ImageToImageGenerator, Net, StepContext, StyleGenerator
     from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, images_of, init_dcgan, mlp, sample_shape
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "ImageToImageGenerator",
     "Net",
     "StepContext",
+    "StyleGenerator",
     # losses (torch)
     "AdversarialLoss",
     "Loss",
@@ -80,6 +81,7 @@ _LAZY = {
     "Net": "ganzoo.nn.base",
     "GanModel": "ganzoo.nn.model",
     "StepContext": "ganzoo.nn.model",
+    "StyleGenerator": "ganzoo.nn.base",
     "AdversarialLoss": "ganzoo.losses",
     "Loss": "ganzoo.losses:AdversarialLoss",
     "build_loss": "ganzoo.losses",

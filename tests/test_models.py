@@ -21,7 +21,7 @@ CASES = [(m.qualified_name, kind) for m in HOST.registry.list_models() for kind 
 
 def test_official_families_are_installed() -> None:
     names = {m.name for m in HOST.registry.list_models()}
-    assert {"vanilla", "cgan", "dcgan", "wgan", "wgan-gp", "cyclegan"} <= names
+    assert {"vanilla", "cgan", "dcgan", "wgan", "wgan-gp", "cyclegan", "stylegan-lite"} <= names
     assert all(p.status == "ok" for p in HOST.plugins), [(p.name, p.error) for p in HOST.plugins if p.status != "ok"]
 
 

@@ -205,7 +205,7 @@ def test_tampered_cached_weights_are_refused_at_use_and_repaired_by_download(tmp
     assert run([sys.executable, "-m", "ganzoo", "sample", name, "--out", str(tmp_path / "x.npy")]).returncode == 0
 
 
-OFFICIAL = ("vanilla", "cgan", "dcgan", "wgan", "wgan-gp", "cyclegan")
+OFFICIAL = ("vanilla", "cgan", "dcgan", "wgan", "wgan-gp", "cyclegan", "stylegan-lite")
 
 
 def test_every_official_model_has_pretrained_weights_that_work_offline(tmp_path) -> None:

@@ -103,7 +103,9 @@ def _without_nproc(args: list[str]) -> list[str]:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help=".png grid, or .pt / .npy raw tensors.")
 @click.option("--labels", help="Class labels for conditional models, e.g. 3,3,7 (cycled to fill n).")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--truncation", type=float, help="Re-draw latent components beyond +-T (truncation trick).")
+@click.option("--truncation", type=float,
+              help="Truncation trick: psi in W for style models (1: none, 0: the average image); "
+                   "for others, re-draw z components beyond +-T.")
 @click.option("--device", type=CHOICE_DEVICE, default="cpu", show_default=True)
 def sample_cmd(source: str, count: int, out: str, labels: str | None, seed: int, truncation: float | None,
                device: str) -> None:

@@ -115,6 +115,72 @@ class Generator(Net, ABC):
         """Samples for latents ``z`` (N, latent_dim), conditioned on ``labels`` (N,) if given."""
 
 
+class StyleGenerator(Generator):
+    """A generator with an intermediate latent space W (Karras et al. 2019): ``mapping``
+    turns z into a style vector w, ``synthesis`` draws an image from one w per layer.
+
+    Subclass it, call ``super().__init__(latent_dim, w_dim=..., num_ws=..., **hparams)``
+    and write ``mapping(z, labels)`` -> (N, w_dim) and ``synthesis(ws)`` for ws of shape
+    (N, num_ws, w_dim). In return ganzoo gives every style model the same tools:
+
+    - ``w_avg``, a running mean of w updated by training forwards (like batch norm's
+      running statistics: it is a buffer, so checkpoints, EMA copies and exported
+      weights carry it), which the truncation trick pulls towards;
+    - ``forward(z, labels, truncation=psi, mix_z=z2, crossover=c)``: truncation in W
+      (psi 1 = none, 0 = the image of ``w_avg``) and style mixing (layers from ``c`` on
+      take z2's style), so ``ganzoo sample --truncation``, ``ganzoo mix`` and
+      ``ganzoo interpolate`` (lerp in W) work for the model with no code of its own.
+
+    Layers are coarse to fine: ``ws[:, i]`` styles the i-th layer from the 4x4 input up.
+    """
+
+    def __init__(self, latent_dim: int, num_classes: int = 0, *, w_dim: int, num_ws: int,
+                 w_avg_beta: float = 0.995, **hparams: Any) -> None:
+        super().__init__(latent_dim, num_classes, w_dim=w_dim, num_ws=num_ws, w_avg_beta=w_avg_beta, **hparams)
+        self.w_dim = w_dim
+        self.num_ws = num_ws
+        self.w_avg_beta = w_avg_beta
+        self.register_buffer("w_avg", torch.zeros(w_dim))
+
+    @abstractmethod
+    def mapping(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Style vectors w (N, w_dim) for latents z (N, latent_dim)."""
+
+    @abstractmethod
+    def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
+        """Images for per-layer styles ``ws`` (N, num_ws, w_dim), coarse layers first."""
+
+    def truncate(self, w: torch.Tensor, psi: float | None) -> torch.Tensor:
+        """The truncation trick in W: ``w_avg + psi * (w - w_avg)``."""
+        if psi is None or psi == 1:
+            return w
+        if psi < 0:
+            raise ValueError(f"truncation psi must be >= 0 for a style model (1 = none, 0 = the average image), got {psi}")
+        return self.w_avg.to(w.dtype).lerp(w, psi)
+
+    def broadcast(self, w: torch.Tensor) -> torch.Tensor:
+        """One w for every layer: (N, w_dim) -> (N, num_ws, w_dim)."""
+        return w.unsqueeze(1).expand(-1, self.num_ws, -1)
+
+    def check_crossover(self, crossover: int) -> None:
+        if not 0 < crossover < self.num_ws:
+            raise ValueError(f"crossover must be a layer between 1 and {self.num_ws - 1} "
+                             f"(this generator styles {self.num_ws} layers), got {crossover}")
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None, *, truncation: float | None = None,
+                mix_z: torch.Tensor | None = None, crossover: int | None = None) -> torch.Tensor:
+        w = self.mapping(z, labels)
+        if self.training:  # the running mean of w, for truncation at sampling time
+            with torch.no_grad():
+                self.w_avg.lerp_(w.detach().float().mean(0), 1 - self.w_avg_beta)
+        ws = self.broadcast(self.truncate(w, truncation))
+        if mix_z is not None:  # style mixing: layers from the crossover on take the second latent's style
+            self.check_crossover(int(crossover or 0))
+            w2 = self.broadcast(self.truncate(self.mapping(mix_z, labels), truncation))
+            ws = torch.cat([ws[:, :crossover], w2[:, crossover:]], dim=1)
+        return self.synthesis(ws)
+
+
 class ImageToImageGenerator(Net, ABC):
     """Translates an image batch from one domain to another.
 

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.nn.base import DataInfo
+from ganzoo.nn.base import DataInfo, StyleGenerator
 
 
 def per_class_row(n: int, num_classes: int) -> int:
@@ -112,19 +112,25 @@ class GanModel(ABC):
         For image-to-image models (``directions`` set) the Trainer passes ``examples``:
         a tuple of fixed test images of domain A and of domain B, in [-1, 1]."""
         g = self.nets()[self.sampler_names[0]]
-        z = g.sample_latent(n, generator=generator, truncation=truncation)
+        style = isinstance(getattr(g, "module", g), StyleGenerator)
+        # truncation: in W for style models (psi, applied by the generator), else re-drawn z components
+        z = g.sample_latent(n, generator=generator, truncation=None if style else truncation)
+        extra = {"truncation": float(truncation)} if style and truncation is not None else {}
         if self.data.num_classes and getattr(g, "num_classes", 0):
             if labels is None:  # rows of one class each: 0 0 0 .. 1 1 1 ..
                 labels = class_rows(n, self.data.num_classes)
-            return {"z": z, "labels": labels.long()}
-        return {"z": z}
+            return {"z": z, "labels": labels.long(), **extra}
+        return {"z": z, **extra}
 
     def generate(self, inputs: Mapping[str, Any], nets: Mapping[str, nn.Module]) -> torch.Tensor:
         """Samples from fixed inputs with the given nets (the EMA copies when present)."""
         g = nets[self.sampler_names[0]]
         device = next(g.parameters()).device
         labels = inputs.get("labels")
-        return g(inputs["z"].to(device), None if labels is None else labels.to(device))
+        labels = None if labels is None else labels.to(device)
+        if "truncation" in inputs:
+            return g(inputs["z"].to(device), labels, truncation=inputs["truncation"])
+        return g(inputs["z"].to(device), labels)
 
     def preview(self, inputs: Mapping[str, Any], nets: Mapping[str, nn.Module]) -> tuple[torch.Tensor, int]:
         """What a sample grid shows, and how many images per row."""

@@ -16,6 +16,7 @@ coarser than a ring's std).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import platform
 import statistics
@@ -165,10 +166,11 @@ def step_factory(spec: ModelSpec, config: Mapping[str, Any], info: DataInfo,
             batch = (images(), images())
         else:
             batch = images()
-        ctx = StepContext(step=0, device=device, autocast=autocast_factory(device, precision), scaler=None,
-                          next_batch=lambda: batch)
+        steps = itertools.count(1)  # real step numbers, so lazy regularisers run as often as in training
 
         def step() -> None:
+            ctx = StepContext(step=next(steps), device=device, autocast=autocast_factory(device, precision),
+                              scaler=None, next_batch=lambda: batch)
             figures = model.train_step(batch, ctx)
             tensors = [v.float().reshape(()) for v in figures.values() if isinstance(v, torch.Tensor)]
             if tensors:

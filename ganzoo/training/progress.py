@@ -66,11 +66,12 @@ class Clock:
         return rate
 
 
-def next_steps(run_dir: object, data_info: Any, translates: bool) -> str:
-    """What to do with a finished run next, right for its kind of model."""
+def next_steps(run_dir: object, data_info: Any, translates: bool, conditional: bool = False) -> str:
+    """What to do with a finished run next, right for its kind of model (``--labels`` only
+    for a conditional generator: an unconditional one trained on labelled data takes none)."""
     if translates:
         return (f"  translate:   ganzoo translate {run_dir} --input IMAGES/ --out translated/ --grid\n"
                 f"  score:       ganzoo eval {run_dir}")
     out = "points.png" if data_info.kind == "points-2d" else "grid.png"
-    labels = " --labels 0,1,2" if data_info.num_classes else ""
+    labels = " --labels 0,1,2" if conditional and data_info.num_classes else ""
     return f"  sample:      ganzoo sample {run_dir}{labels} --out {out}\n  score:       ganzoo eval {run_dir}"

@@ -361,7 +361,8 @@ class Trainer:
                 f"({summary['images_per_s']:.0f} images/s)\n"
                 f"  run folder:  {run.dir}\n  samples:     {summary['samples']}\n  checkpoint:  {summary['checkpoint']}\n"
                 + (f"  resume:      ganzoo train --resume {run.dir}\n" if run.status == "interrupted" else "")
-                + next_steps(run.dir, self.data_info, bool(self.model.directions)))
+                + next_steps(run.dir, self.data_info, bool(self.model.directions),
+                             bool(getattr(unwrap(self.model.nets()[self.model.sampler_names[0]]), "num_classes", 0))))
         self.close()
 
     def close(self) -> None:
