@@ -39,7 +39,7 @@ def ganzoo_register_models(register):
             "beta1": 0.0,
             "beta2": 0.99,
             "batch_size": 32,
-            "steps": 9000,  # about 30 min on a 2-core CPU
+            "steps": 9000,  # about 40 min alone on a 2-core CPU (docs/stylegan-lite.md)
             "ema": True,
             "ema_decay": 0.998,
             "sample_every": 500,
