@@ -61,7 +61,7 @@ def interpolate_cmd(source: str, out: str, frames: int, count: int, keys: int, s
     loaded = load_model(source, pick_device(device))
     walk = interpolate(loaded, frames, count, keys, seed, truncation)
     write_gif(walk, out, fps)
-    space = "W (lerp)" if loaded.model.nets and _is_style(loaded) else "z (slerp)"
+    space = "W (lerp)" if _is_style(loaded) else "z (slerp)"
     click.echo(f"wrote {frames} frames of {count} walk(s) in {space} to {out}")
 
 
