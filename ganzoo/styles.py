@@ -31,10 +31,15 @@ from ganzoo.nn.base import StyleGenerator
 GIF_FPS = 20
 
 
+def has_styles(loaded: LoadedModel) -> bool:
+    """Whether the model's sampling generator is a style generator (a mapping into W)."""
+    return isinstance(loaded.nets[loaded.model.sampler_names[0]], StyleGenerator)
+
+
 def style_generator(loaded: LoadedModel) -> StyleGenerator:
     """The model's sampling generator, if it has styles; a clear error otherwise."""
     g = loaded.nets[loaded.model.sampler_names[0]]
-    if not isinstance(g, StyleGenerator):
+    if not has_styles(loaded):
         raise GanzooError(f"model {loaded.meta['model']!r} has no styles (no mapping network into W), so it has no "
                           "layers to mix; style mixing needs a style model such as stylegan-lite. "
                           "(`ganzoo interpolate` works for every image model.)")
@@ -83,9 +88,10 @@ def mix(source: str | Path | LoadedModel, rows: int = 4, cols: int = 6, crossove
     if rows < 1 or cols < 1:
         raise GanzooError(f"--rows and --cols must be at least 1, got {rows} and {cols}.")
     crossover = g.num_ws // 2 if crossover is None else crossover
-    if not 0 < crossover < g.num_ws:
-        raise GanzooError(f"--crossover must be a layer between 1 and {g.num_ws - 1} "
-                          f"({loaded.meta['model']} styles {g.num_ws} layers, coarse to fine), got {crossover}.")
+    try:  # the generator's own rule, worded for the option that set it
+        g.check_crossover(crossover)
+    except ValueError as err:
+        raise GanzooError(f"--{err}.") from err
     generator = torch.Generator().manual_seed(seed)
     at = next(g.parameters()).device
     w_rows, w_cols = (g.truncate(g.mapping(torch.randn(n, g.latent_dim, generator=generator).to(at)), truncation)
@@ -121,7 +127,7 @@ def interpolate(source: str | Path | LoadedModel, frames: int = 60, n: int = 4, 
     generator = torch.Generator().manual_seed(seed)
     at = next(g.parameters()).device
     z = torch.randn(keys, n, g.latent_dim, generator=generator)
-    style = isinstance(g, StyleGenerator)
+    style = has_styles(loaded)
     if style:
         points = torch.stack([g.truncate(g.mapping(z[k].to(at)), truncation) for k in range(keys)])
     else:

@@ -52,7 +52,7 @@ def interpolate_cmd(source: str, out: str, frames: int, count: int, keys: int, s
     """A looping GIF walk through an image model's latent space (lerp in W for style
     models, slerp in z for the others) from SOURCE (run, checkpoint or pretrained name)."""
     from ganzoo.loading import load_model
-    from ganzoo.styles import interpolate, write_gif
+    from ganzoo.styles import has_styles, interpolate, write_gif
     from ganzoo.training.device import pick_device
 
     _check_suffix(out, ".gif")
@@ -61,14 +61,8 @@ def interpolate_cmd(source: str, out: str, frames: int, count: int, keys: int, s
     loaded = load_model(source, pick_device(device))
     walk = interpolate(loaded, frames, count, keys, seed, truncation)
     write_gif(walk, out, fps)
-    space = "W (lerp)" if _is_style(loaded) else "z (slerp)"
+    space = "W (lerp)" if has_styles(loaded) else "z (slerp)"
     click.echo(f"wrote {frames} frames of {count} walk(s) in {space} to {out}")
-
-
-def _is_style(loaded) -> bool:  # noqa: ANN001 - a LoadedModel
-    from ganzoo.nn.base import StyleGenerator
-
-    return isinstance(loaded.nets[loaded.model.sampler_names[0]], StyleGenerator)
 
 
 def _check_suffix(out: str, suffix: str) -> None:
