@@ -59,6 +59,7 @@ __all__ = [
     "get_registry",
     "mix",
     "sample",
+    "sample_grid",
     "train",
     "translate",
 ]
@@ -78,11 +79,23 @@ def list_models(pattern: str | None = None, task: str | None = None) -> list[Mod
 
 def train(model: str | None = None, data: str | Path | None = None, **kwargs: Any) -> Run:
     """Train ``model`` on ``data`` (dataset name or folder); keyword arguments override any
-    setting (``steps=500, lr=1e-4``) or name ``out``, ``resume``, ``config_file``, ``quiet``."""
+    setting (``steps=500, lr=1e-4``) or name ``out``, ``resume``, ``config_file``, ``quiet``.
+
+    The run folder gets ``run.json`` (this call, as a command that repeats it, and how the run
+    stopped); ``report=True`` also writes ``report.html`` when training stops, as ``ganzoo train``
+    always does (off by default here: drawing it costs a second or two, which scripts and
+    test suites that train many tiny runs would pay each time; ``ganzoo.report.write_report``
+    writes it later)."""
     from ganzoo.live_eval import during_training
+    from ganzoo.report import write_report
+    from ganzoo.training.run_record import RunRecord
     from ganzoo.training.trainer import train as _train
 
-    return _train(model, data, evaluator=during_training, **kwargs)
+    report = kwargs.pop("report", False)
+    record = kwargs.pop("record", None) or RunRecord.from_python(model, data, **kwargs)
+    if report and record.reporter is None:
+        record.reporter = write_report
+    return _train(model, data, evaluator=during_training, record=record, **kwargs)
 
 
 def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:
@@ -93,11 +106,22 @@ def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:
 
 
 def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
-           truncation: float | None = None) -> torch.Tensor:
-    """``n`` samples (images in [-1, 1], or 2D points) from a run folder or checkpoint."""
+           truncation: float | None = None, per_label: int | None = None) -> torch.Tensor:
+    """``n`` samples (images in [-1, 1], or 2D points) from a run folder or checkpoint;
+    ``per_label=K``: K samples of each of ``labels`` (every class by default), label by label."""
     from ganzoo.loading import sample as _sample
 
-    return _sample(source, n, labels=labels, seed=seed, truncation=truncation)
+    return _sample(source, n, labels=labels, seed=seed, truncation=truncation, per_label=per_label)
+
+
+def sample_grid(source: str | Path, out: str | Path, n: int = 64, labels: Any = None, per_label: int | None = None,
+                nrow: int | None = None, seed: int = 0, truncation: float | None = None) -> Path:
+    """Samples saved as a PNG grid (``ganzoo sample --out x.png``), ``nrow`` images per row; by
+    default one row per class for a conditional model (``per_label`` per row), else 8 per row."""
+    from ganzoo.loading import sample_grid as _sample_grid
+
+    return _sample_grid(source, out, n, labels=labels, per_label=per_label, nrow=nrow, seed=seed,
+                        truncation=truncation)
 
 
 def mix(source: str | Path, rows: int = 4, cols: int = 6, crossover: int | None = None, seed: int = 0,

@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganzoo.errors import GanzooError
+from ganzoo.errors import DownloadError
 from ganzoo.plugins import get_host
 
 #: seconds to wait for a connection or for the next bytes: no network fails fast, not after minutes
@@ -31,10 +31,6 @@ TIMEOUT = 15.0
 BLOCK = 1 << 20
 #: schemes that read a local file: allowed offline
 LOCAL_SCHEMES = ("file", "package")
-
-
-class DownloadError(GanzooError):
-    """No URL gave a file with the expected hash; the message lists what each one did."""
 
 
 class ChecksumError(DownloadError):

@@ -11,6 +11,7 @@ __all__ = [
     "IncompatibleDataError",
     "GanzooError",
     "PluginError",
+    "PushError",
     "RegistrationError",
     "UnknownDatasetError",
     "UnknownFeaturesError",
@@ -90,6 +91,16 @@ class RegistrationError(GanzooError, ValueError):
 
 class PluginError(GanzooError):
     """A plugin failed to import or register (raised only in strict mode)."""
+
+
+class DownloadError(GanzooError):
+    """No URL gave a file with the expected hash; the message lists what each one did.
+    (Here, not in ``ganzoo.download``, so ``ganzoo.plugin`` offers it without importing urllib.)"""
+
+
+class PushError(GanzooError):
+    """Publishing exported weights failed (``ganzoo export --push``): no plugin for the URL's
+    scheme, a malformed URL, or the remote refused; the message says which and what to do."""
 
 
 class DataError(GanzooError):

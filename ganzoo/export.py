@@ -51,6 +51,18 @@ def training_command(config_record: dict[str, Any], host: Any = None, ignore: tu
     return " ".join(parts)
 
 
+def run_folder(run: str | Path) -> Path:
+    """The run folder of ``run`` (a run folder or one of its checkpoints): where config.json,
+    run.json and samples/ live."""
+    ckpt = checkpoint_path(run)
+    return ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+
+
+def metrics_of(scores: dict[str, Any]) -> dict[str, Any]:
+    """The figures of ``ganzoo eval``'s scores that a manifest entry keeps: scalars, rounded."""
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items() if not isinstance(v, list)}
+
+
 def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metrics: dict[str, Any] | None = None,
            host: Any = None, use_ema: bool = True, score: Any = None) -> dict[str, Any]:
     """Write a run's sampling nets (its EMA where kept, unless ``use_ema=False``) as a safetensors
@@ -59,9 +71,7 @@ def export(run: str | Path, tag: str, out: str | Path, fp16: bool = False, metri
     _check_name("weights tag", tag)  # a RegistrationError, which the CLI reports as it is
     host = host or get_host()
     loaded = load_model(run, host=host, use_ema=use_ema)
-    ckpt = checkpoint_path(run)
-    run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
-    record_path = run_dir / "config.json"
+    record_path = run_folder(run) / "config.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {
         "model": loaded.meta["qualified_name"], "data": loaded.meta.get("data_source"), "config": loaded.meta["config"]}
     # the EMA never feeds back into training: live weights are the same whether or not it was kept

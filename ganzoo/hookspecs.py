@@ -25,7 +25,7 @@ __all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
 PROJECT = "ganzoo"
 #: the version of the plugin contract: this module's hooks and the names ``ganzoo.plugin`` exports
-PLUGIN_API = "1.1"
+PLUGIN_API = "1.2"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
@@ -58,6 +58,16 @@ def ganzoo_register_features(register: Any) -> None:
 @hookspec(firstresult=True)
 def ganzoo_fetch_weights(url: str, destination: str) -> bool | None:
     """Download ``url`` (a scheme the core does not know) to ``destination``; return True if handled."""
+
+
+@hookspec(firstresult=True)
+def ganzoo_push_weights(url: str, folder: str) -> str | None:
+    """Upload every file of ``folder`` to ``url`` (``ganzoo export --push``); return where it landed, or None."""
+
+
+@hookspec(firstresult=True)
+def ganzoo_push_accepts(url: str) -> bool | None:
+    """Check ``url`` before ``--push`` exports anything (no network): True if yours and well-formed, else None."""
 
 
 @hookspec

@@ -16,9 +16,10 @@ from torch import nn
 
 from ganzoo import weights
 from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.imaging import save_grid
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
-from ganzoo.nn.model import GanModel
+from ganzoo.nn.model import GanModel, per_class_row
 from ganzoo.plugins import get_host
 from ganzoo.training import checkpoint as ckpt
 
@@ -128,30 +129,60 @@ def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Ten
     return LoadedModel(model, nets, meta, path, ema=ema)
 
 
-def parse_labels(text: str | None, n: int, num_classes: int) -> torch.Tensor | None:
-    if not text:
+def parse_labels(text: str | None, n: int, num_classes: int, per_label: int | None = None) -> torch.Tensor | None:
+    """``--labels 3,3,7``: cycled to fill ``n``; with ``per_label`` K, each label K times in a
+    row instead (every class when no labels are given), so ``n`` is ``len(labels) * K``."""
+    if not text and per_label is None:
         return None
     if not num_classes:
-        raise GanzooError("this model is unconditional: it takes no --labels.")
+        raise GanzooError("this model is unconditional: it takes no --labels or --per-label.")
     try:
-        labels = [int(x) for x in text.split(",") if x.strip()]
+        labels = [int(x) for x in (text or "").split(",") if x.strip()]
     except ValueError as exc:
         raise GanzooError(f"--labels takes comma-separated class numbers, got {text!r}.") from exc
-    bad = [x for x in labels if not 0 <= x < num_classes]
+    if not labels and per_label is None:
+        return None
+    return expand_labels(labels or list(range(num_classes)), n, num_classes, per_label)
+
+
+def expand_labels(labels: torch.Tensor | list[int], n: int, num_classes: int,
+                  per_label: int | None = None) -> torch.Tensor:
+    """Labels for ``n`` samples: ``labels`` cycled, or each repeated ``per_label`` times (then n is ignored)."""
+    labels_t = torch.as_tensor(labels).long().flatten()
+    bad = [x for x in labels_t.tolist() if not 0 <= x < num_classes]
     if bad:
         raise GanzooError(f"labels {bad} are out of range: this model has classes 0..{num_classes - 1}.")
-    return torch.tensor([labels[i % len(labels)] for i in range(n)])
+    if per_label is not None:
+        if per_label < 1:
+            raise GanzooError(f"--per-label must be a positive number of images, not {per_label}.")
+        return labels_t.repeat_interleave(per_label)
+    return labels_t[torch.arange(n) % len(labels_t)]
+
+
+def grid_columns(labels: torch.Tensor | None, n: int, num_classes: int) -> int:
+    """Images per row of a sample grid: one row per class where the labels come in runs of one
+    length (``0 0 0 1 1 1``, ``--per-label 3``, or a conditional model's default rows); else 8."""
+    if labels is None:
+        return per_class_row(n, num_classes) if num_classes else 8
+    _, runs = torch.unique_consecutive(torch.as_tensor(labels), return_counts=True)
+    return int(runs[0]) if len(runs) > 1 and bool((runs == runs[0]).all()) else 8
 
 
 @torch.no_grad()
 def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor | list[int] | None = None,
-           seed: int = 0, truncation: float | None = None, device: str = "cpu") -> torch.Tensor:
-    """``n`` samples (images in [-1, 1] or 2D points) from a run, checkpoint or loaded model."""
+           seed: int = 0, truncation: float | None = None, device: str = "cpu",
+           per_label: int | None = None) -> torch.Tensor:
+    """``n`` samples (images in [-1, 1] or 2D points) from a run, checkpoint or loaded model;
+    ``per_label`` K: each of ``labels`` (all classes by default) K times in a row, n ignored."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
     if loaded.kind == "unpaired-images":
         raise GanzooError("image-to-image models translate images: use `ganzoo translate` or ganzoo.translate().")
-    if labels is not None and not loaded.data_info.num_classes:
+    classes = loaded.data_info.num_classes
+    if (labels is not None or per_label is not None) and not classes:
         raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
+    if per_label is not None:
+        labels = expand_labels(list(range(classes)) if labels is None else labels, n, classes, per_label)
+        n = len(labels)
     labels_t = None if labels is None else torch.as_tensor(labels).long()
     g = torch.Generator().manual_seed(seed)
     out = []
@@ -161,6 +192,27 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
         inputs = loaded.model.sample_inputs(count, g, labels=chunk_labels, truncation=truncation)
         out.append(loaded.model.generate(inputs, loaded.nets).float().cpu())
     return torch.cat(out)
+
+
+def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
+                labels: torch.Tensor | list[int] | None = None, per_label: int | None = None,
+                nrow: int | None = None, seed: int = 0, truncation: float | None = None,
+                device: str = "cpu") -> Path:
+    """Samples as a PNG grid, ``nrow`` per row; by default one row per class for a conditional
+    model (``per_label`` per row, or the length of the labels' runs), else 8 per row."""
+    loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
+    classes = loaded.data_info.num_classes
+    if loaded.kind == "points-2d":
+        raise GanzooError("a points model's samples are a scatter plot: use `ganzoo sample --out FILE.png`.")
+    if (labels is not None or per_label is not None) and not classes:
+        raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
+    if labels is not None or per_label is not None:
+        labels = expand_labels(list(range(classes)) if labels is None else labels, n, classes, per_label)
+    images = sample(loaded, len(labels) if labels is not None else n, labels=labels, seed=seed,
+                    truncation=truncation)
+    if nrow is not None and nrow < 1:
+        raise GanzooError(f"nrow must be a positive number of images per row, not {nrow}.")
+    return save_grid(images, out, nrow=nrow or grid_columns(labels, len(images), classes))
 
 
 def require_translator(loaded: LoadedModel) -> None:

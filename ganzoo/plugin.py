@@ -11,7 +11,8 @@ from ganzoo.plugin import AdversarialLoss, DataInfo, Discriminator, GanModel, Ge
 ```
 
 Names fall in two groups. The *declarative* ones (`hookimpl`, the spec classes,
-`PLUGIN_API`, `DATA_KINDS`, `KNOWN_TASKS`) import no torch, so an entry module can
+`PLUGIN_API`, `DATA_KINDS`, `KNOWN_TASKS`, and the transport errors `DownloadError`
+and `PushError`) import no torch, so an entry module can
 use them and keep `ganzoo list` fast. The *torch* ones (the abstract nets, `GanModel`,
 `StepContext`, `DataInfo`, the loss base and the shared layers) are imported the first
 time one is asked for, so `from ganzoo.plugin import Generator` in a model module
@@ -28,12 +29,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ganzoo.errors import DownloadError, PushError
 from ganzoo.hookspecs import PLUGIN_API, hookimpl
 from ganzoo.specs import DATA_KINDS, KNOWN_TASKS, DatasetSpec, FeatureSpec, LossSpec, ModelSpec, Paper, WeightsSpec
 
 if TYPE_CHECKING:
     from ganzoo.losses import AdversarialLoss, build_loss, gradient_penalty
     from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, ImageToImageGenerator, Net, StepContext, StyleGenerator
+    from ganzoo.nn.augment import Augment, diff_augment
     from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, images_of, init_dcgan, mlp, sample_shape
 
 __all__ = [
@@ -48,6 +51,9 @@ __all__ = [
     "Paper",
     "WeightsSpec",
     "hookimpl",
+    # transport plugins (ganzoo_fetch_weights, ganzoo_push_weights): raise these with a one-line reason (1.2)
+    "DownloadError",
+    "PushError",
     # nets and the training step (torch)
     "DataInfo",
     "Discriminator",
@@ -57,6 +63,9 @@ __all__ = [
     "Net",
     "StepContext",
     "StyleGenerator",
+    # differentiable augmentation of D's inputs (torch; steps reach the run's own as ctx.augment) (1.2)
+    "Augment",
+    "diff_augment",
     # losses (torch)
     "AdversarialLoss",
     "Loss",
@@ -82,6 +91,8 @@ _LAZY = {
     "GanModel": "ganzoo.nn.model",
     "StepContext": "ganzoo.nn.model",
     "StyleGenerator": "ganzoo.nn.base",
+    "Augment": "ganzoo.nn.augment",
+    "diff_augment": "ganzoo.nn.augment",
     "AdversarialLoss": "ganzoo.losses",
     "Loss": "ganzoo.losses:AdversarialLoss",
     "build_loss": "ganzoo.losses",

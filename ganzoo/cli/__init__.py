@@ -31,6 +31,7 @@ COMMANDS = {
     "mix": "ganzoo.cli.styles:mix_cmd",
     "new-plugin": "ganzoo.cli.scaffold:new_plugin_cmd",
     "plugins": "ganzoo.cli.catalog:plugins_cmd",
+    "report": "ganzoo.cli.report:report_cmd",
     "sample": "ganzoo.cli.train:sample_cmd",
     "train": "ganzoo.cli.train:train_cmd",
     "translate": "ganzoo.cli.train:translate_cmd",

@@ -15,8 +15,11 @@ LOCAL_RANK, WORLD_SIZE), so this module starts the ranks itself:
    writes its message there instead of printing it (``child_errors``), and the
    launcher prints the first failure once, stops the other ranks and exits 1.
 
-Multi-machine runs still use torchrun directly (``torchrun ... -m ganzoo train``):
-a rank started with WORLD_SIZE in its environment trains as it is told.
+Across machines (``--nnodes N --node-rank R --rdzv HOST:PORT``, ganzoo.cli.rendezvous)
+each machine's launcher does the same for its own ranks: it checks the settings and
+data, starts ``nproc`` ranks with global rank numbers and reports its own ranks'
+failure once. ``torchrun ... -m ganzoo train`` works too: a rank started with
+WORLD_SIZE in its environment trains as it is told.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from typing import Any
 
 import click
 
+from ganzoo.cli.rendezvous import Nodes, rank_env
+
 ERROR_FILE_ENV = "GANZOO_ERROR_FILE"
 #: seconds the other ranks get to finish on their own after one has failed
 GRACE_S = 5.0
@@ -47,7 +52,8 @@ GRACE_S = 5.0
 def preflight(model: str | None, data: str | None, config_file: str | None, overrides: dict[str, Any],
               resume: str | None, nproc: int) -> None:
     """Raise a GanzooError for what would make every rank fail: the checks the Trainer
-    makes before training, plus 'at least one batch per process'."""
+    makes before training, plus 'at least one batch per process' (``nproc``: processes
+    in the whole job)."""
     from ganzoo.data import check_compatible, load
     from ganzoo.errors import DataError
     from ganzoo.nn.build import check_before_data
@@ -58,7 +64,7 @@ def preflight(model: str | None, data: str | None, config_file: str | None, over
     registry = get_host().registry
     file_layer = read_config_file(config_file) if config_file else {}
     # the Trainer's own rules: same model and data on resume, only changeable settings
-    _, _, saved, model, data = target(resume, model, data, file_layer, registry)
+    _, _, saved, model, data = target(resume, model, data, file_layer, registry, world_size=nproc)
     spec = registry.get_model(model)
     config = layered(spec, saved=saved["config"] if saved else None, file_layer=file_layer, overrides=overrides)
     if saved:
@@ -80,16 +86,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def launch(args: Sequence[str], nproc: int) -> int:
-    """Run ``python -m ganzoo ARGS`` as ``nproc`` ranks of one DDP job on this machine;
-    returns the exit code for the launcher (0, or 1 after printing the failure once)."""
-    port = _free_port()
+def check_rdzv_port(nodes: Nodes) -> None:
+    """On node 0 of a job across machines, refuse a busy ``--rdzv`` port in one line before any
+    rank starts: rank 0 would listen there, and torch's store fails with a traceback otherwise."""
+    if nodes.count == 1 or nodes.rank != 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as torch's store does: TIME_WAIT is not busy
+        try:
+            s.bind(("", nodes.port))
+        except OSError as exc:
+            from ganzoo.errors import GanzooError
+
+            raise GanzooError(f"--rdzv {nodes.host}:{nodes.port}: port {nodes.port} on this machine (node 0) is not "
+                              f"free ({exc.strerror or exc}); pick another port and give it to every node.") from None
+
+
+def launch(args: Sequence[str], nproc: int, nodes: Nodes | None = None) -> int:
+    """Run ``python -m ganzoo ARGS`` as this machine's ``nproc`` ranks of one DDP job (all of
+    it, unless ``nodes`` places this machine in a larger one); returns the exit code for the
+    launcher (0, or 1 after printing the failure once)."""
+    nodes = nodes or Nodes()
+    port = nodes.port or _free_port()
     with tempfile.TemporaryDirectory(prefix="ganzoo-ranks-") as folder:
         children = []
-        for rank in range(nproc):
-            env = {**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
-                   "LOCAL_RANK": str(rank), "WORLD_SIZE": str(nproc), "LOCAL_WORLD_SIZE": str(nproc),
-                   "GROUP_RANK": "0", ERROR_FILE_ENV: str(Path(folder) / f"rank{rank}.json")}
+        for local in range(nproc):
+            env = {**os.environ, **rank_env(nodes, nproc, local, port),
+                   ERROR_FILE_ENV: str(Path(folder) / f"rank{local}.json")}
             env.setdefault("OMP_NUM_THREADS", "1")  # the Trainer sets its own thread count per rank
             children.append(subprocess.Popen([sys.executable, "-m", "ganzoo", *args], env=env))
         try:
@@ -98,7 +121,7 @@ def launch(args: Sequence[str], nproc: int) -> int:
             failed = _wait(children, interrupted=True)
         if failed is None:
             return 0
-        click.echo(_failure_message(Path(folder), failed, children), err=True)
+        click.echo(_failure_message(Path(folder), failed, children, nodes), err=True)
         return 1
 
 
@@ -134,9 +157,18 @@ def _wait(children: list[subprocess.Popen], interrupted: bool = False) -> int | 
     return failed
 
 
-def _failure_message(folder: Path, first: int, children: list[subprocess.Popen]) -> str:
+def _failure_message(folder: Path, first: int, children: list[subprocess.Popen], nodes: Nodes) -> str:
     """The message of the rank that failed first, preferring a ganzoo error (what the user
-    can fix) over a crash a dead peer caused in another rank."""
+    can fix) over a crash a dead peer caused in another rank. Ranks are named by their
+    number in the whole job; a job across machines points at the other machines' output,
+    where the cause may be."""
+    nproc = len(children)
+    elsewhere = (f" (on node {nodes.rank}; if another node failed first, these ranks lost their peers "
+                 "and the cause is in that node's output)") if nodes.count > 1 else ""
+
+    def name(local: int) -> str:
+        return f"{nodes.first_rank(nproc) + local} of {nodes.world_size(nproc)}{elsewhere}"
+
     reports = {}
     for rank in range(len(children)):
         with contextlib.suppress(OSError, ValueError):
@@ -146,11 +178,11 @@ def _failure_message(folder: Path, first: int, children: list[subprocess.Popen])
     if pick is None:
         code = children[first].returncode
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
-        return f"Error: training process {first} of {len(children)} stopped ({how}) without a message."
+        return f"Error: training process {name(first)} stopped ({how}) without a message."
     report = reports[pick]
     if report.get("kind") == "error":
         return f"Error: {report['message']}"
-    return f"Error: training process {pick} of {len(children)} crashed:\n{report['message'].rstrip()}"
+    return f"Error: training process {name(pick)} crashed:\n{report['message'].rstrip()}"
 
 
 @contextlib.contextmanager

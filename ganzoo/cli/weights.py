@@ -98,30 +98,44 @@ def path_cmd(name: str) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="The .safetensors file to write.")
 @click.option("--into", "into", type=click.Path(file_okay=False, exists=True),
               help="A plugin's folder: write the file into its package's weights/ and add it to weights.toml.")
+@click.option("--push", "push_url", metavar="URL",
+              help="Upload the file, a model card (README.md) and samples.png to URL, e.g. hf://OWNER/REPO "
+                   "(needs a plugin for the scheme: ganzoo-hf for hf://).")
+@click.option("--license", "licence", help="With --push: the card's licence [default: the model's plugin's].")
 @click.option("--default/--no-default", "default", default=None,
               help="With --into: make it the model's default tag [default: only if it has none].")
 @click.option("--fp16", is_flag=True, help="Store floating-point weights as float16 (half the size).")
 @click.option("--no-metrics", is_flag=True, help="Do not score the run (ganzoo eval's defaults) for the entry.")
 @click.option("-n", "count", type=int, help="Samples for the scores [default: ganzoo eval's].")
 @click.option("--live", is_flag=True, help="Export the live weights even where the run kept an EMA.")
-def export_cmd(run: str, tag: str, out: str | None, into: str | None, default: bool | None, fp16: bool,
-               no_metrics: bool, count: int | None, live: bool) -> None:
+def export_cmd(run: str, tag: str, out: str | None, into: str | None, push_url: str | None, licence: str | None,
+               default: bool | None, fp16: bool, no_metrics: bool, count: int | None, live: bool) -> None:
     """Write RUN's sampling weights as a safetensors file with its metadata and score the file.
 
     With --into PLUGIN_DIR the file goes into the plugin's package (weights/MODEL-TAG.safetensors)
     and its entry (sha256, size, licence from the plugin's pyproject.toml, command, metrics) into
-    its weights/weights.toml; with --out, the entry to add there is printed."""
-    from ganzoo.evaluation import evaluate  # lazy: keeps torch off the CLI's fast path
-    from ganzoo.export import export, export_into
+    its weights/weights.toml; with --out, the entry to add there is printed. With --push URL the
+    file, a model card and a sample grid are uploaded there (docs: "Sharing weights")."""
+    if sum(x is not None for x in (out, into, push_url)) != 1:
+        raise click.UsageError("give one of --out FILE, --into PLUGIN_DIR or --push URL.")
+    if licence is not None and push_url is None:
+        raise click.UsageError("--license goes with --push (--into takes the plugin's licence).")
+    from ganzoo.evaluation import evaluate  # lazy: keeps torch off the CLI's fast path (and off usage errors)
+    from ganzoo.export import export, export_into, metrics_of
     from ganzoo.manifest import dump
 
-    if (out is None) == (into is None):
-        raise click.UsageError("give one of --out FILE or --into PLUGIN_DIR.")
-
     def score(path: object) -> dict:  # scores of exactly this file (fp16 included), not of the run it came from
-        scores = evaluate(path, n=count)["scores"]
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items() if not isinstance(v, list)}
+        return metrics_of(evaluate(path, n=count)["scores"])
 
+    if push_url is not None:
+        from ganzoo.publish import push  # lazy: keeps torch off the CLI's fast path
+
+        pushed = push(run, tag, push_url, licence=licence, fp16=fp16, use_ema=not live,
+                      evaluate=None if no_metrics else (lambda path: evaluate(path, n=count)))
+        click.echo(f"pushed {', '.join(pushed['files'])} to {pushed['url']} "
+                   f"({_human(pushed['size'])} weights, sha256 {pushed['sha256']}, licence {pushed['licence']})")
+        click.echo(f"use it from a weights entry: urls = [\"{push_url.rstrip('/')}/{pushed['file']}\"]")
+        return
     options = {"fp16": fp16, "use_ema": not live, "score": None if no_metrics else score}
     if into is not None:
         entry = export_into(run, tag, into, default=default, **options)

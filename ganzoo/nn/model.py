@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.nn.augment import Augment
 from ganzoo.nn.base import DataInfo, StyleGenerator
 
 
@@ -37,15 +38,28 @@ def class_rows(n: int, num_classes: int) -> torch.Tensor:
 
 
 class StepContext:
-    """Handed to ``train_step``: precision, gradient scaling and more real batches."""
+    """Handed to ``train_step``: precision, gradient scaling, more real batches and augmentation."""
 
     def __init__(self, *, step: int, device: torch.device, autocast: Callable[[], contextlib.AbstractContextManager],
-                 scaler: torch.amp.GradScaler | None, next_batch: Callable[[], Any]) -> None:
+                 scaler: torch.amp.GradScaler | None, next_batch: Callable[[], Any],
+                 augment: Augment | None = None) -> None:
         self.step = step
         self.device = device
         self._autocast = autocast
         self._scaler = scaler
         self._next_batch = next_batch
+        self._augment = augment or Augment("none")
+
+    def augment(self, images: torch.Tensor) -> torch.Tensor:
+        """What D should see of ``images`` (real or fake): the run's differentiable augmentation
+        (``--augment``), or ``images`` unchanged when it is off. Call it on every D input, in D's
+        and G's steps and inside R1 / gradient penalties; set ``augments = True`` on the model."""
+        return self._augment(images)
+
+    def observe_real_scores(self, scores: torch.Tensor) -> None:
+        """Report D's scores on augmented reals: adaptive augmentation (``--augment ada``) tunes
+        its probability from their signs. Free when augmentation is not adaptive."""
+        self._augment.observe(scores)
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """The run's mixed-precision context; compute losses in fp32 outside it or via .float()."""
@@ -83,6 +97,8 @@ class GanModel(ABC):
     convolutional: bool = False
     #: image-to-image families: which net translates each way, e.g. {"a2b": "G_A", "b2a": "G_B"}
     directions: dict[str, str] = {}
+    #: the training step passes every D input through ``ctx.augment`` (so ``--augment`` may be used)
+    augments: bool = False
 
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         self.config = dict(config)

@@ -56,7 +56,17 @@ TRAINER_DEFAULTS: dict[str, Any] = {
     "eval_samples": 2_000,
     "eval_features": "classifier",
     "preset": None,  # the model preset applied over its defaults, recorded for the run's config
+    "augment": "none",  # differentiable augmentation of D's inputs: none, diffaugment or ada (ganzoo/nn/augment.py)
+    "augment_policy": "color,translation,cutout",
+    "ada_target": 0.6,  # ada: the E[sign D(real)] that p is tuned towards
+    "ada_kimg": 100.0,  # ada: thousands of real images for p to move from 0 to 1
+    "ada_interval": 4,  # ada: adjust p every N reports of D's real scores
 }
+
+#: losses whose D scores are logits centred on 0 (real > 0 > fake), the premise of ADA's r_t = E[sign D(real)]
+ADA_LOSSES = ("minimax", "non-saturating", "hinge")
+#: augmentation policies (the transforms live in ganzoo/nn/augment.py; kept here so checking needs no torch)
+AUGMENT_POLICIES = ("color", "translation", "cutout")
 
 #: sizes of nets: where a model has one of these settings, it must be a positive integer
 POSITIVE = ("latent_dim", "hidden", "width", "layers", "ngf", "ndf", "n_blocks", "pack", "n_critic", "d_steps")
@@ -67,6 +77,7 @@ CHOICES = {
     "channels_last": ("auto", True, False),
     "channels": (None, 1, 3),
     "lr_schedule": ("constant", "linear-decay", "cosine"),
+    "augment": ("none", "diffaugment", "ada"),
 }
 
 
@@ -205,5 +216,22 @@ def _check(config: dict[str, Any], types: Mapping[str, Any]) -> None:
         raise ConfigError(f"lr must be a positive number, not {config['lr']!r}.")
     if not isinstance(config["eval_every"], int) or config["eval_every"] < 0:
         raise ConfigError(f"eval_every must be 0 (off) or a positive integer, not {config['eval_every']!r}.")
+    _check_augment(config)
     if not isinstance(config["eval_samples"], int) or config["eval_samples"] < 2:
         raise ConfigError(f"eval_samples must be an integer of at least 2, not {config['eval_samples']!r}.")
+
+
+def _check_augment(config: Mapping[str, Any]) -> None:
+    names = [n.strip() for n in str(config["augment_policy"]).split(",") if n.strip()]
+    if not names or any(n not in AUGMENT_POLICIES for n in names):
+        raise ConfigError(f"augment_policy must be a comma-separated list of {', '.join(AUGMENT_POLICIES)}, "
+                          f"not {config['augment_policy']!r}.")
+    loss = config.get("loss")
+    if config["augment"] == "ada" and loss is not None and str(loss).rpartition(":")[2] not in ADA_LOSSES:
+        raise ConfigError(f"--augment ada tunes p from the sign of D's scores, which means something only for the "
+                          f"{', '.join(ADA_LOSSES)} losses, not {loss!r}: use --augment diffaugment, or one of those losses.")
+    if not 0 < config["ada_target"] < 1:
+        raise ConfigError(f"ada_target must be between 0 and 1, not {config['ada_target']!r}.")
+    for key in ("ada_kimg", "ada_interval"):
+        if config[key] <= 0:
+            raise ConfigError(f"{key} must be positive, not {config[key]!r}.")

@@ -42,12 +42,12 @@ def autocast_factory(device: torch.device, precision: str) -> Callable[[], conte
     return lambda: torch.autocast(device.type, dtype=dtype)
 
 
-def pick_threads(requested: int | None, convolutional: bool, world_size: int = 1) -> int:
+def pick_threads(requested: int | None, convolutional: bool, local_size: int = 1) -> int:
     """Tiny MLPs run fastest on one thread (measured on 2 cores); conv nets use the cores
-    this process has, shared between local DDP processes."""
+    this process has, shared between the ``local_size`` DDP processes on this machine."""
     if requested:
         return int(requested)
     if not convolutional:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores // max(world_size, 1))
+    return max(1, cores // max(local_size, 1))

@@ -18,12 +18,20 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from ganzoo.errors import GanzooError
+
 
 @dataclass(frozen=True)
 class World:
     rank: int = 0
     local_rank: int = 0
     size: int = 1
+    #: processes of this job on this machine (LOCAL_WORLD_SIZE): what shares its cores; ``size`` shards the data
+    local_size: int = 0
+
+    def __post_init__(self) -> None:
+        if self.local_size <= 0:  # not given: one machine, every process on it
+            object.__setattr__(self, "local_size", self.size)
 
     @property
     def distributed(self) -> bool:
@@ -35,16 +43,42 @@ class World:
 
 
 def world_from_env() -> World:
-    return World(int(os.environ.get("RANK", 0)), int(os.environ.get("LOCAL_RANK", 0)),
-                 int(os.environ.get("WORLD_SIZE", 1)))
+    size = int(os.environ.get("WORLD_SIZE", 1))
+    return World(int(os.environ.get("RANK", 0)), int(os.environ.get("LOCAL_RANK", 0)), size,
+                 int(os.environ.get("LOCAL_WORLD_SIZE", size)))
 
 
-def init(world: World, device: torch.device) -> None:
+def init(world: World, device: torch.device, settings: dict[str, Any] | None = None) -> None:
+    """Join the job; with ``settings``, check that every rank was started with rank 0's."""
     if world.distributed and not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda":
             torch.cuda.set_device(device)
         dist.init_process_group(backend=backend, rank=world.rank, world_size=world.size)
+        if settings is not None:
+            check_same_settings(world, settings)
+
+
+#: settings that fit each machine's own cores and may differ between nodes
+PER_MACHINE = frozenset({"threads", "num_workers"})
+
+
+def check_same_settings(world: World, settings: dict[str, Any]) -> None:
+    """Refuse, on every rank alike, a job whose machines were given different commands.
+
+    Otherwise ranks with another ``steps`` (or batch size, or model) run a different
+    number of collectives and the job hangs at the end, or averages gradients of nets
+    that do not match. Every rank gathers every rank's settings, so every rank raises the
+    same one-line error and none is left waiting for the others."""
+    everyone = gather_by_rank(world, settings)
+    main = everyone["0"]
+    for rank, theirs in everyone.items():
+        differ = sorted(k for k in main.keys() | theirs.keys()
+                        if main.get(k) != theirs.get(k) and k not in PER_MACHINE)
+        if differ:
+            what = ", ".join(f"{k} ({main.get(k)!r} on rank 0, {theirs.get(k)!r} on rank {rank})" for k in differ[:4])
+            raise GanzooError(f"the processes of this job were started with different settings: {what}. "
+                              "Run the same command on every node, changing only --node-rank.")
 
 
 def wrap(net: nn.Module, device: torch.device) -> nn.Module:

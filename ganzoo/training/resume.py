@@ -6,6 +6,15 @@ with the reason. The run's length, its learning rate and how it is executed (dev
 precision, threads, intervals, evaluation) may change; each change takes effect (a new
 ``lr`` sets the optimisers' rates) and is listed, with the step it happened at, in the
 ``resumes`` list of the run's ``config.json``.
+
+The number of processes (the world size) stays as saved too. A resume is exact because
+a position in the data (epoch, batch) and each rank's random streams name what comes
+next; with another world size the same position names other samples (each rank takes
+every world-th index of an epoch's order, in ``batch_size x world`` steps), ranks the
+saved run did not have would draw noise of their own, a step averages gradients over a
+different global batch and ``--epochs`` gives another number of steps. Rather than
+continue as a different run under the old one's name, such a resume is refused, naming
+both sizes.
 """
 
 from __future__ import annotations
@@ -39,6 +48,19 @@ def check_target(path: Path, saved: Mapping[str, Any], model: str | None, data: 
                           "its data. Resume without --data, or start a new run.")
 
 
+def check_world_size(path: Path, saved: Mapping[str, Any], world_size: int) -> None:
+    """Refuse to resume with another number of processes than the run was trained with."""
+    was = saved.get("resolved", {}).get("world_size")
+    if was is not None and int(was) != world_size:
+        def processes(n: int) -> str:
+            return f"{n} process{'es' if n != 1 else ''}"
+
+        raise ConfigError(f"{str(path)!r} was trained with {processes(int(was))} (world size {was}), not "
+                          f"{world_size}: a resume keeps the world size, as the data order, each rank's random "
+                          f"streams and the global batch depend on it. Resume it with {processes(int(was))} in "
+                          "all (--nproc x --nnodes), or start a new run.")
+
+
 def changes(saved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{key: [old, new]}`` for settings the resume changes; refuses those it may not."""
     changed = {k: [saved.get(k), config[k]] for k in config if saved.get(k, config[k]) != config[k]}
@@ -56,14 +78,16 @@ def entry(step: int, changed: Mapping[str, list[Any]], note: str | None) -> dict
 
 
 def target(resume: str | Path | None, model: str | None, data: str | Path | None, file_layer: dict[str, Any],
-           registry: Any) -> tuple[Path | None, Path | None, dict[str, Any] | None, str, str]:
+           registry: Any, world_size: int = 1) -> tuple[Path | None, Path | None, dict[str, Any] | None, str, str]:
     """(run folder, checkpoint, saved config.json record) of a resume, or Nones, and the model
     and data to train: a resume's own, or those asked for (``data`` may come from the config
-    file, whose ``data`` key is taken out of ``file_layer``)."""
+    file, whose ``data`` key is taken out of ``file_layer``). ``world_size``: the processes
+    that will train, which a resume must match."""
     run_dir = checkpoint = saved = None
     if resume is not None:
         run_dir, checkpoint, saved = rundir.find_resume(Path(resume))
         check_target(Path(resume), saved, model, data, registry)
+        check_world_size(Path(resume), saved, world_size)
         model, data = saved["model"], saved["data"]
     elif model is None:
         raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")

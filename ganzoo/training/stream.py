@@ -30,11 +30,11 @@ from ganzoo.errors import DataError
 DEVICE_SHARE = 0.25
 
 
-def default_workers(world_size: int = 1) -> int:
+def default_workers(local_size: int = 1) -> int:
     """Loader workers per process: the cores this process may use, shared between local
     processes, less one for the training loop itself; at most 8, at least 1."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(8, cores // max(world_size, 1) - 1))
+    return max(1, min(8, cores // max(local_size, 1) - 1))
 
 
 class _RawItems(Dataset):
@@ -70,11 +70,12 @@ class _EpochBatches:
 class BatchStream:
     def __init__(self, data: GanData, batch_size: int, seed: int, device: torch.device, *,
                  channels_last: bool = False, rank: int = 0, world_size: int = 1,
-                 num_workers: int | None = None) -> None:
+                 num_workers: int | None = None, local_size: int | None = None) -> None:
+        """``world_size`` processes share the data; ``local_size`` of them (default: all) share this machine's cores."""
         self.data, self.batch_size, self.seed = data, batch_size, seed
         self.device, self.channels_last = device, channels_last
         self.rank, self.world_size = rank, world_size
-        self.num_workers = default_workers(world_size) if num_workers is None else num_workers
+        self.num_workers = default_workers(local_size or world_size) if num_workers is None else num_workers
         self.size = len(data.train)
         self.batches_per_epoch = self.size // (batch_size * world_size)
         if self.batches_per_epoch == 0:

@@ -25,6 +25,7 @@ from ganzoo.data import check_compatible, load as load_data
 from ganzoo.data.cache import quiet_if
 from ganzoo.errors import GanzooError
 from ganzoo.imaging import save_grid, save_scatter
+from ganzoo.nn.augment import augment_for
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model, check_before_data
 from ganzoo.nn.model import GanModel, StepContext
@@ -38,6 +39,7 @@ from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
 from ganzoo.training.progress import Clock, Progress, next_steps
 from ganzoo.training.run import Run, fixed_inputs
+from ganzoo.training.run_record import RunRecord
 from ganzoo.training import resume as resume_rules
 from ganzoo.training.schedule import apply_schedule, lr_factor, on_resume, total_steps
 from ganzoo.training.step_log import StepLog
@@ -61,13 +63,15 @@ class Trainer:
     def __init__(self, model: str | None = None, data: str | Path | None = None, *, out: str | Path | None = None,
                  resume: str | Path | None = None, config_file: str | Path | None = None,
                  overrides: dict[str, Any] | None = None, quiet: bool = False, host: Any = None,
-                 evaluator: EvaluatorFactory | None = None) -> None:
+                 evaluator: EvaluatorFactory | None = None, record: RunRecord | None = None) -> None:
+        self.record = record or RunRecord.from_python(model, data, out=out, resume=resume, config_file=config_file,
+                                                      quiet=quiet, **(overrides or {}))
         self.host = host or get_host()
         self.quiet = quiet
         self.world = ddp.world_from_env()
         file_layer = read_config_file(config_file) if config_file else {}
         run_dir, checkpoint, saved, model, data = resume_rules.target(resume, model, data, file_layer,
-                                                                      self.host.registry)
+                                                                      self.host.registry, self.world.size)
         self.spec = self.host.registry.get_model(model)
         self.config = cfg = layered(self.spec, saved=saved["config"] if saved else None, file_layer=file_layer,
                                     overrides=dict(overrides or {}))
@@ -80,7 +84,9 @@ class Trainer:
 
         check_before_data(self.spec, cfg)
         self.device = pick_device(cfg["device"], self.world.local_rank)
-        ddp.init(self.world, self.device)
+        self._resumed = ckpt.load(checkpoint) if checkpoint is not None else None  # its step is compared, too
+        ddp.init(self.world, self.device, {"model": self.spec.qualified_name, "data": self.data_source,  # same on all
+                                           "resume_step": (self._resumed or {}).get("step"), **rundir.plain(cfg)})
         with quiet_if(quiet):  # data preparation's progress lines too
             self.data = load_data(data, seed=cfg["seed"], image_size=cfg["image_size"], channels=cfg["channels"],
                                   strict=cfg["strict_data"], registry=self.host.registry)
@@ -89,8 +95,9 @@ class Trainer:
 
         torch.manual_seed(cfg["seed"])  # identical initial weights on every rank
         self.model = build_model(self.spec, cfg, self.data_info)
+        self.augment = augment_for(cfg, self.model, self.data_info.kind, self.device)  # --augment: checkpointed
         convolutional = self.model.convolutional
-        self.threads = pick_threads(cfg["threads"], convolutional, self.world.size)
+        self.threads = pick_threads(cfg["threads"], convolutional, self.world.local_size)  # this machine's processes
         if self.device.type == "cpu":
             torch.set_num_threads(self.threads)
         self.precision, self.channels_last, self.precision_reason = self._pick_precision(saved)
@@ -102,7 +109,7 @@ class Trainer:
         self.optimizers = self.model.build_optimizers()
         self.stream = BatchStream(self.data, cfg["batch_size"], cfg["seed"], self.device,
                                   channels_last=self.channels_last, rank=self.world.rank,
-                                  world_size=self.world.size, num_workers=cfg["num_workers"])
+                                  world_size=self.world.size, num_workers=cfg["num_workers"], local_size=self.world.local_size)
         self.total_steps = total_steps(cfg, self.stream.batches_per_epoch)
         self.schedule = {"total": self.total_steps, "restart_at": 0}
         self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(cfg, self.total_steps))
@@ -120,8 +127,8 @@ class Trainer:
         self.lock = rundir.hold(run_dir, self.world.is_main)  # one writer per run folder, for the run's life
         # every rank draws its own noise from here on; rank 0 keeps the plain seed
         torch.manual_seed(cfg["seed"] + 1_000 * self.world.rank + 1)
-        if checkpoint is not None:
-            self._restore(checkpoint)
+        if self._resumed is not None:
+            self._restore()
         if self.world.distributed:
             self.model.replace_nets(lambda name, net: ddp.wrap(net, self.device))
         self._stop_requested = False
@@ -151,9 +158,9 @@ class Trainer:
             ckpt.set_rng_state(rng)  # the probe's draws leave no trace in the run
         return ddp.from_main(self.world, choice)
 
-    def _restore(self, path: Path) -> None:
+    def _restore(self) -> None:
         fresh = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
-        saved_state = ckpt.load(path)
+        saved_state, self._resumed = self._resumed, None  # loaded before ddp.init; not kept for the run's life
         state.restore(self, saved_state)
         self.schedule, note = on_resume(self.config, saved_state.get("schedule"), self.run.step, self.total_steps)
         # a new lr: the optimisers were built with it, so it becomes the schedulers' base
@@ -197,11 +204,11 @@ class Trainer:
 
     def save_checkpoint(self) -> Path | None:
         self._settle()  # never write a checkpoint after a NaN
-        rng = ddp.gather_by_rank(self.world, ckpt.rng_state())  # a collective: every rank takes part
+        rng, augment = (ddp.gather_by_rank(self.world, s) for s in (ckpt.rng_state(), self.augment.state_dict()))  # all ranks
         if not self.run.is_main:
             return None
         path = self.run.checkpoints_dir / f"step-{self.run.step:06d}.pt"
-        ckpt.atomic_save(state.capture(self, rng), path)
+        ckpt.atomic_save(state.capture(self, rng, augment), path)
         ckpt.atomic_link(path, self.run.checkpoints_dir / "last.pt")
         ckpt.prune(self.run.checkpoints_dir, self.config["keep_checkpoints"])
         self.host.hook.ganzoo_checkpoint(run=self.run, step=self.run.step, path=str(path))
@@ -266,6 +273,7 @@ class Trainer:
         resumed = run.step > 0
         if run.is_main:
             self._write_config()
+            self.record.start(run.dir, run.step, self.total_steps)
         self.host.hook.ganzoo_train_start(run=run)
         if not resumed:
             self.save_samples()
@@ -278,13 +286,13 @@ class Trainer:
         self.clock = Clock(images_per_step=cfg["batch_size"] * self.world.size)
         started_at = run.step
         ctx = StepContext(step=run.step, device=self.device, autocast=autocast_factory(self.device, self.precision),
-                          scaler=self.scaler, next_batch=lambda: next(self.stream))
+                          scaler=self.scaler, next_batch=lambda: next(self.stream), augment=self.augment)
         try:
             for net in self.model.nets().values():
                 net.train()
             while run.step < self.total_steps and not self._stop_requested:
                 ctx.step = run.step
-                self.log.add(run.step + 1, self.model.train_step(next(self.stream), ctx))
+                self.log.add(run.step + 1, {**self.model.train_step(next(self.stream), ctx), **self.augment.figures()})
                 self._step_schedulers()
                 if run.ema is not None:
                     run.ema.update(self.model.nets())
@@ -355,11 +363,13 @@ class Trainer:
             "error": error, "rank": self.world.rank,
         }
         self.host.hook.ganzoo_train_end(run=run, summary=summary)  # every rank: check run.is_main
+        report = self.record.stop(run.dir, run.status, run.step, self.total_steps, error) if run.is_main else ""
         if run.status in ("finished", "interrupted"):
             self._say(
                 f"{run.status} at step {run.step}/{self.total_steps} after {seconds:.1f} s "
                 f"({summary['images_per_s']:.0f} images/s)\n"
                 f"  run folder:  {run.dir}\n  samples:     {summary['samples']}\n  checkpoint:  {summary['checkpoint']}\n"
+                + report
                 + (f"  resume:      ganzoo train --resume {run.dir}\n" if run.status == "interrupted" else "")
                 + next_steps(run.dir, self.data_info, bool(self.model.directions),
                              bool(getattr(unwrap(self.model.nets()[self.model.sampler_names[0]]), "num_classes", 0))))
@@ -383,7 +393,7 @@ def _main_thread() -> bool:
 
 def train(model: str | None = None, data: str | Path | None = None, *, out: str | Path | None = None,
           resume: str | Path | None = None, config_file: str | Path | None = None, quiet: bool = False,
-          evaluator: EvaluatorFactory | None = None, **overrides: Any) -> Run:
+          evaluator: EvaluatorFactory | None = None, record: RunRecord | None = None, **overrides: Any) -> Run:
     """Train ``model`` on ``data`` (a dataset name or folder); returns the finished Run."""
     return Trainer(model, data, out=out, resume=resume, config_file=config_file, overrides=overrides,
-                   quiet=quiet, evaluator=evaluator).fit()
+                   quiet=quiet, evaluator=evaluator, record=record).fit()

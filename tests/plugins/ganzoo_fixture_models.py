@@ -1,10 +1,12 @@
 """Tiny model families for testing the Trainer, written against the public contract
 exactly as a plugin author would. Test-only instrumentation is switched on by
-environment variables (slow steps to allow a SIGKILL; parameter dumps per rank)."""
+environment variables (slow steps to allow a SIGKILL; parameter dumps per rank; a log of
+the files each process writes)."""
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import torch
@@ -12,6 +14,49 @@ from torch import nn
 
 from ganzoo import hookimpl
 from ganzoo.registry import ModelSpec
+
+
+#: audit events that create, change or remove a file or folder; their first argument is the path
+_WRITE_EVENTS = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.link", "os.symlink", "os.truncate",
+                 "os.chmod", "shutil.copyfile", "shutil.rmtree"}
+
+
+def _log_writes(folder):
+    """GANZOO_TEST_WRITE_LOG: every path this process opens for writing, creates, renames or
+    removes, one ``EVENT PATH`` line each, in ``writes-<RANK or launcher>-<pid>.log``. A Python
+    audit hook sees what ganzoo and PIL write; the log is written with ``os.write``, which
+    raises no audit event of its own. ``torch.save`` to a path opens the file in C++, out of
+    the hook's sight, so it is wrapped to log its path too."""
+    who = os.environ.get("RANK", "launcher")
+    fd = os.open(os.path.join(folder, f"writes-{who}-{os.getpid()}.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+    def hook(event, args):
+        if event == "open":
+            path, mode, flags = args
+            if not (isinstance(mode, str) and set(mode) & set("wax+")) and not (mode is None and flags & writing):
+                return
+            paths = [path]
+        elif event in _WRITE_EVENTS:
+            paths = list(args[:2]) if event in ("os.rename", "os.link", "shutil.copyfile") else [args[0]]
+        else:
+            return
+        for path in paths:
+            if isinstance(path, (str, bytes, os.PathLike)):
+                os.write(fd, f"{event} {os.path.abspath(os.fsdecode(path))}\n".encode())
+
+    sys.addaudithook(hook)
+    save = torch.save
+
+    def logged_save(obj, f, *args, **kwargs):
+        hook("open", (f, "wb", 0))
+        return save(obj, f, *args, **kwargs)
+
+    torch.save = logged_save
+
+
+if os.environ.get("GANZOO_TEST_WRITE_LOG"):
+    _log_writes(os.environ["GANZOO_TEST_WRITE_LOG"])
 
 
 @hookimpl

@@ -95,6 +95,8 @@ class CGANDiscriminator(Discriminator):
 
 
 class CGAN(GanModel):
+    augments = True  # train_step passes D's images through ctx.augment
+
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         super().__init__(config, data)
         if config["arch"] not in ("mlp", "conv"):
@@ -122,14 +124,18 @@ class CGAN(GanModel):
         asked = torch.randint(self.data.num_classes, (len(real),), device=real.device)  # classes G must draw
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z, asked)
+        # ctx.augment (--augment; the identity otherwise) transforms the images D sees, real and
+        # fake, in both steps; the labels pass through unchanged (augmentation keeps the class)
         self.opt_d.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_d = self.loss.d_loss(self.D(real, labels), self.D(fake, asked))
+            real_scores = self.D(ctx.augment(real), labels)
+            loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake), asked))
+        ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(self.G(z, asked), asked))
+            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(z, asked)), asked))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

@@ -54,6 +54,7 @@ class DCGANDiscriminator(Discriminator):
 
 
 class DCGAN(GanModel):
+    augments = True  # train_step passes D's inputs through ctx.augment
     convolutional = True
 
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
@@ -73,18 +74,22 @@ class DCGAN(GanModel):
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         real = images_of(batch)
         z = torch.randn(len(real), self.G.latent_dim, device=real.device)
-        # D: real images up, generated ones down (separate batches, as in the paper's code)
+        # D: real images up, generated ones down (separate batches, as in the paper's code).
+        # ctx.augment (--augment; the identity otherwise) transforms every image D sees, real
+        # and fake alike, here and in G's step, so D cannot tell them apart by the augmentation
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z)
         self.opt_d.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_d = self.loss.d_loss(self.D(real), self.D(fake))
+            real_scores = self.D(ctx.augment(real))
+            loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake)))
+        ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
-        # G: make D call its samples real
+        # G: make D call its samples real (through the same augmentation: it is differentiable)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(self.G(z)))
+            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(z))))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

@@ -23,7 +23,7 @@ buffer); the Trainer keeps the EMA generator that samples are drawn from.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -39,6 +39,7 @@ def lazy_adam(params: Any, lr: float, betas: tuple[float, float], every: int) ->
 
 
 class StyleGANLite(GanModel):
+    augments = True  # train_step (R1 included) passes D's inputs through ctx.augment
     convolutional = True
 
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
@@ -71,16 +72,20 @@ class StyleGANLite(GanModel):
         real = images_of(batch)
         c, n = self.config, len(real)
 
-        # D: real up, mixed fakes down; lazy R1 on the real images
+        # D: real up, mixed fakes down; lazy R1 on the real images. ctx.augment (--augment; the
+        # identity otherwise) transforms every image D sees, real and fake, in both steps, and R1
+        # is taken through it, w.r.t. the un-augmented reals, as StyleGAN2-ADA does
         z, mix = self.latents(n, real.device)
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z, **mix)
         self.opt_d.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_d = self.loss.d_loss(self.D(real), self.D(fake))
+            real_scores = self.D(ctx.augment(real))
+            loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake)))
+        ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
         total_d = loss_d.float()
         if c["r1_gamma"] > 0 and ctx.step % c["r1_every"] == 0:
-            self.r1_last = self.r1_penalty(real)
+            self.r1_last = self.r1_penalty(real, ctx.augment)
             total_d = total_d + self.r1_last * (c["r1_gamma"] / 2 * c["r1_every"])
             self.r1_last = self.r1_last.detach()
         ctx.backward(total_d)
@@ -90,7 +95,7 @@ class StyleGANLite(GanModel):
         self.opt_g.zero_grad(set_to_none=True)
         z, mix = self.latents(n, real.device)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(self.G(z, **mix)))
+            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(z, **mix))))
         total_g = loss_g.float()
         figures = {"loss_D": loss_d.detach(), "loss_G": loss_g.detach(), "r1": self.r1_last.to(real.device)}
         if c["pl_weight"] > 0:
@@ -101,11 +106,12 @@ class StyleGANLite(GanModel):
         ctx.step_optimizer(self.opt_g)
         return figures
 
-    def r1_penalty(self, real: torch.Tensor) -> torch.Tensor:
-        """E ||grad_x D(x)||^2 on real images, in fp32 (Mescheder et al. 2018)."""
+    def r1_penalty(self, real: torch.Tensor,
+                   augment: Callable[[torch.Tensor], torch.Tensor] = lambda x: x) -> torch.Tensor:
+        """E ||grad_x D(augment(x))||^2 on real images, in fp32 (Mescheder et al. 2018)."""
         x = real.detach().float().requires_grad_(True)
         with torch.autocast(x.device.type, enabled=False):
-            scores = self.D(x)
+            scores = self.D(augment(x))
         (grad,) = torch.autograd.grad(scores.float().sum(), x, create_graph=True)
         return grad.square().sum(dim=(1, 2, 3)).mean()
 

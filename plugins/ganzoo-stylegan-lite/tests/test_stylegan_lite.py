@@ -143,7 +143,7 @@ def test_lazy_r1_runs_every_r1_every_steps_and_style_mixing_is_used() -> None:
     model.build_optimizers()
     calls, mixes = [], []
     penalty, forward = model.r1_penalty, model.G.forward
-    model.r1_penalty = lambda real: calls.append(1) or penalty(real)
+    model.r1_penalty = lambda real, *rest: calls.append(1) or penalty(real, *rest)
     model.G.forward = lambda z, labels=None, **kw: mixes.append("mix_z" in kw) or forward(z, labels, **kw)
     real = torch.rand(4, 3, 16, 16) * 2 - 1
     for step in range(1, 9):

@@ -73,6 +73,7 @@ class MLPDiscriminator(Discriminator):
 
 
 class VanillaGAN(GanModel):
+    augments = True  # on images, train_step passes D's inputs through ctx.augment
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         super().__init__(config, data)
         shape = sample_shape(data)
@@ -100,9 +101,12 @@ class VanillaGAN(GanModel):
             self.opt_d.zero_grad(set_to_none=True)
             r1 = self.config["r1"]
             real.requires_grad_(r1 > 0)
+            # ctx.augment (--augment on images; the identity otherwise): D sees real and fake
+            # through the same random transforms; R1 differentiates through them to the real input
             with ctx.autocast():
-                real_scores = self.D(real)
-                loss_d = self.loss.d_loss(real_scores, self.D(fake))
+                real_scores = self.D(ctx.augment(real))
+                loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake)))
+            ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
             if r1 > 0:
                 (grad,) = torch.autograd.grad(real_scores.float().sum(), real, create_graph=True)
                 loss_d = loss_d + r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
@@ -111,7 +115,7 @@ class VanillaGAN(GanModel):
         # one step of G: descend log(1 - D(G(z))), or ascend log D(G(z)) (non-saturating)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(self.G(self.noise(len(real), real.device))))
+            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(self.noise(len(real), real.device)))))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

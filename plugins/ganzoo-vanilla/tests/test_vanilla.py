@@ -34,9 +34,12 @@ def test_minimax_loss_trains_images(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_vanilla_covers_the_ring(tmp_path) -> None:
-    """Defaults cut to a quarter of their 20k steps (seed 0): measured 8/8 modes, 88.0 % high quality, ~40 s."""
-    run = ganzoo.train("vanilla", "ring", out=tmp_path, steps=5_000, quiet=True)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_vanilla_covers_the_ring(tmp_path, seed: int) -> None:
+    """Defaults cut to a quarter of their 20k steps, on two seeds (one lucky seed proves little):
+    measured 8/8 modes and 88.0 % high quality (seed 0), 8/8 and 87.1 % (seed 1); ~40 s each
+    on a quiet 2-core CPU. bench/modes.py runs five seeds of the full defaults."""
+    run = ganzoo.train("vanilla", "ring", out=tmp_path, steps=5_000, seed=seed, quiet=True)
     data = gdata.load("ring")
     score = mode_coverage(ganzoo.sample(run.dir, 2_500, seed=1), data.info["centres"], data.info["std"])
     assert score.modes_covered >= 7 and score.high_quality >= 0.80, str(score)

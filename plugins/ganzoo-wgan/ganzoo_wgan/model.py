@@ -75,6 +75,7 @@ class Critic(Discriminator):
 
 
 class WassersteinGAN(GanModel):
+    augments = True  # on images, train_step passes the critic's inputs through ctx.augment
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         super().__init__(config, data)
         shape = sample_shape(data)
@@ -104,9 +105,13 @@ class WassersteinGAN(GanModel):
             with torch.no_grad(), ctx.autocast():
                 fake = self.G(torch.randn(len(real), self.G.latent_dim, device=real.device))
             self.opt_d.zero_grad(set_to_none=True)
+            # ctx.augment (--augment on images; the identity otherwise): the critic sees real and
+            # fake through the same random transforms, and the gradient penalty is taken on them too
+            real, fake = ctx.augment(real), ctx.augment(fake)
             with ctx.autocast():
                 real_scores, fake_scores = self.D(real), self.D(fake)
                 loss_d = self.loss.d_loss(real_scores, fake_scores)
+            ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
             penalty = self.loss.penalty(self.D, real, fake)  # full precision: a gradient of a gradient
             total = loss_d if penalty is None else loss_d + penalty
             ctx.backward(total)
@@ -120,7 +125,8 @@ class WassersteinGAN(GanModel):
             figures["penalty"] = penalty.detach()
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(self.G(torch.randn(len(real), self.G.latent_dim, device=real.device))))
+            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(torch.randn(len(real), self.G.latent_dim,
+                                                                            device=real.device)))))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": total.detach(), "loss_G": loss_g.detach(), **figures}
