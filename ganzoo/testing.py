@@ -71,15 +71,24 @@ def shipped_weights(model: str) -> list[tuple[WeightsSpec, Path]]:
     return found
 
 
-def assert_metrics_reproduce(spec: WeightsSpec, rel: float = 1e-3) -> dict[str, Any]:
+def assert_metrics_reproduce(spec: WeightsSpec, rel: float = 0.1, abs_tol: float = 0.01) -> dict[str, Any]:
     """Score the pretrained ``spec`` as its entry was scored (``ganzoo eval``'s defaults) and
-    check that the figures it advertises come out again; returns the fresh scores."""
+    check that the figures it advertises come out again, within ``rel`` of the claim plus
+    ``abs_tol``; returns the fresh scores.
+
+    Why not exactly: the judges (the built-in classifier features) are trained on first use
+    on each machine, and CPUs with other instruction sets (AVX2 against AVX-512) train them
+    to slightly other weights. Measured on the official weights, a machine without AVX-512
+    re-scored the figures made on one with it to within 0.7 % (FID) and 9 % (a 200-image
+    share: 0.155 against 0.17); on the machine that wrote them they reproduce to 1e-3. The
+    tolerance still catches a figure that was not measured on the file (off by far more)."""
     from ganzoo.evaluation import evaluate
 
     scores = evaluate(spec.name)["scores"]
     for key, claimed in spec.metrics.items():
         got = scores[key]
-        assert abs(got - claimed) <= rel * abs(claimed) + 1e-3, f"{spec.name}: {key} is {got}, the entry says {claimed}"
+        assert abs(got - claimed) <= rel * abs(claimed) + abs_tol, (
+            f"{spec.name}: {key} is {got}, the entry says {claimed} (tolerance {rel:.0%} + {abs_tol})")
     return scores
 
 
