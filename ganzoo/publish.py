@@ -10,7 +10,6 @@ plugin for the URL's scheme nothing is exported: the user learns at once, in one
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import urllib.parse
@@ -27,6 +26,7 @@ from ganzoo.export import export, metrics_of, run_folder
 from ganzoo.imaging import save_grid, save_scatter
 from ganzoo.loading import load_model
 from ganzoo.plugins import get_host
+from ganzoo.training import run_record
 
 __all__ = ["CARD", "GRID", "push", "started_with"]
 
@@ -96,11 +96,7 @@ def check_url(url: str, host: Any) -> str:
 
 def started_with(run: str | Path) -> list[str] | None:
     """The command line the run was started with, from ``RUN/run.json`` (None: not recorded)."""
-    path = run_folder(run) / "run.json"
-    try:
-        command = json.loads(path.read_text(encoding="utf-8")).get("command")
-    except (OSError, ValueError, AttributeError):
-        return None
+    command = (run_record.read(run_folder(run)) or {}).get("command")
     return command if isinstance(command, (list, str)) and command else None
 
 
