@@ -3,7 +3,8 @@
     python bench/modes.py [--seeds 5] [--workers 2] [--models vanilla,wgan,wgan-gp]
 
 Each run trains with the model's defaults (plus ``vanilla-paper``: the vanilla GAN
-with the paper's settings, no R1 penalty, constant learning rate, 5,000 steps) and scores 2,500
+with the paper's settings, no R1 penalty, constant learning rate, 5,000 steps; ``wgan-gp-lambda10``
+and ``wgan-paper``, the earlier defaults) and scores 2,500
 samples as VEEGAN does: a sample is high quality within 3 std of its nearest mode;
 a mode is covered if it is the nearest mode of at least one high-quality sample.
 Printed beside published figures. Models run on one thread each, two at a time.
@@ -25,7 +26,10 @@ PUBLISHED = [  # (method, ring modes, ring HQ %, grid modes, grid HQ %)
     ("PacGAN4 (Lin et al. 2018)", 7.8, 95.9, 24.8, 93.6),
 ]
 VARIANTS = {"vanilla-paper": ("vanilla", {"r1": 0.0, "lr": 2e-4, "lr_schedule": "constant", "ema": False,
-                                          "steps": 5_000})}
+                                          "steps": 5_000}),
+            # the settings before issue 17: the image-scale lambda on points; the WGAN paper's RMSProp rate
+            "wgan-gp-lambda10": ("wgan-gp", {"gp_weight": 10.0}),
+            "wgan-paper": ("wgan", {"lr": 5e-5, "lr_schedule": "constant", "ema": False, "steps": 5_000})}
 
 
 def one(job: tuple[str, str, int]) -> dict:

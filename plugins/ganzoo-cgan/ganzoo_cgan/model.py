@@ -75,16 +75,16 @@ class CGANGenerator(Generator):
 
 class CGANDiscriminator(Discriminator):
     def __init__(self, num_classes: int, shape: tuple[int, int, int], arch: str, conditioning: str,
-                 embed_dim: int, hidden: int, width: int) -> None:
+                 embed_dim: int, hidden: int, width: int, norm: str = "batch") -> None:
         super().__init__(num_classes=num_classes, shape=list(shape), arch=arch, conditioning=conditioning,
-                         embed_dim=embed_dim, hidden=hidden, width=width)
+                         embed_dim=embed_dim, hidden=hidden, width=width, norm=norm)
         self.arch = arch
         self.label = LabelCode(num_classes, conditioning, embed_dim)
         if arch == "mlp":
             size = int(torch.tensor(shape).prod())
             self.body = mlp([size + self.label.dim, hidden * 2, hidden, 1], dropout=0.3)
         else:
-            self.body = ConvDiscriminator(shape[0] + self.label.dim, shape[1], width, norm="batch")
+            self.body = ConvDiscriminator(shape[0] + self.label.dim, shape[1], width, norm=norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         code = self.label(labels)
@@ -106,16 +106,18 @@ class CGAN(GanModel):
         common = dict(arch=config["arch"], conditioning=config["conditioning"], embed_dim=config["embed_dim"],
                       hidden=config["hidden"], width=config["width"])
         self.G = CGANGenerator(config["latent_dim"], data.num_classes, shape, **common)
-        self.D = CGANDiscriminator(data.num_classes, shape, **common)
+        self.D = CGANDiscriminator(data.num_classes, shape, **common, norm=config.get("d_norm", "batch"))
         if self.convolutional:
             init_dcgan(self.G)
             init_dcgan(self.D)
         self.loss = build_loss(config["loss"])
 
     def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        betas = (self.config["beta1"], 0.999)
+        # lr_d: the two time-scale update rule (Heusel et al. 2017) gives D its own rate
+        # (.get: weights saved before these settings existed trained with the paper's values)
+        betas = (self.config["beta1"], self.config.get("beta2", 0.999))
         self.opt_g = torch.optim.Adam(self.G.parameters(), self.config["lr"], betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config["lr"], betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config.get("lr_d") or self.config["lr"], betas=betas)
         return {"G": self.opt_g, "D": self.opt_d}
 
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:

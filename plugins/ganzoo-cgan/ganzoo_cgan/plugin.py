@@ -29,7 +29,10 @@ def ganzoo_register_models(register):
             "width": 32,  # conv arch: feature maps
             "loss": "non-saturating",
             "lr": 2e-4,
+            "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
             "beta1": 0.5,
+            "beta2": 0.999,
+            "d_norm": "batch",  # conv arch: or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,
             "sample_every": 250,

@@ -45,9 +45,9 @@ class DCGANGenerator(Generator):
 
 
 class DCGANDiscriminator(Discriminator):
-    def __init__(self, channels: int, image_size: int, width: int) -> None:
-        super().__init__(channels=channels, image_size=image_size, width=width)
-        self.body = ConvDiscriminator(channels, image_size, width, norm="batch")
+    def __init__(self, channels: int, image_size: int, width: int, norm: str = "batch") -> None:
+        super().__init__(channels=channels, image_size=image_size, width=width, norm=norm)
+        self.body = ConvDiscriminator(channels, image_size, width, norm=norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(x)
@@ -60,15 +60,18 @@ class DCGAN(GanModel):
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         super().__init__(config, data)
         self.G = DCGANGenerator(config["latent_dim"], data.channels, data.image_size, config["width"])
-        self.D = DCGANDiscriminator(data.channels, data.image_size, config["width"])
+        self.D = DCGANDiscriminator(data.channels, data.image_size, config["width"], config.get("d_norm", "batch"))
         init_dcgan(self.G)
         init_dcgan(self.D)
         self.loss = build_loss(config["loss"])
 
     def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        betas = (self.config["beta1"], 0.999)
+        # lr_d: the two time-scale update rule (Heusel et al. 2017) gives D its own rate
+        # (.get: weights saved before these settings existed trained with the paper's values)
+        betas = (self.config["beta1"], self.config.get("beta2", 0.999))
+        lr_d = self.config.get("lr_d") or self.config["lr"]
         self.opt_g = torch.optim.Adam(self.G.parameters(), self.config["lr"], betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config["lr"], betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr_d, betas=betas)
         return {"G": self.opt_g, "D": self.opt_d}
 
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:

@@ -25,7 +25,10 @@ def ganzoo_register_models(register):
             "latent_dim": 100,
             "width": 64,  # feature maps of G's last and D's first layer (ngf = ndf)
             "lr": 2e-4,
+            "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
             "beta1": 0.5,
+            "beta2": 0.999,
+            "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,
             "ema": False,  # an EMA of this batch-norm generator samples worse: FID 465 vs 211 at 3,000 steps

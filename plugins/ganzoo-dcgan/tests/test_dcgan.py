@@ -68,3 +68,28 @@ def test_dcgan_learns_shapes(tmp_path) -> None:
     print(f"dcgan on shapes: FD {initial:.1f} -> {trained:.1f} ({initial / trained:.1f}x); real-vs-real {real_vs_real:.2f}")
     assert initial / trained >= 5, (initial, trained)
     assert trained <= 150 * real_vs_real, (trained, real_vs_real)
+
+
+
+def test_spectral_norm_discriminator_and_its_own_learning_rate() -> None:
+    """d_norm="spectral": every convolution of D, first and last included, is divided by its
+    largest singular value and no batch norm is left; lr_d gives D its own Adam rate (TTUR)."""
+    from torch.nn.utils import parametrize
+    from ganzoo_dcgan.model import DCGAN
+
+    config = {**ganzoo.get_spec("dcgan").defaults, "d_norm": "spectral", "lr": 1e-4, "lr_d": 4e-4,
+              "beta1": 0.0, "beta2": 0.9}
+    model = DCGAN(config, DataInfo("x", "images", 32, 3))
+    convs = [m for m in model.D.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 4 and all(parametrize.is_parametrized(m, "weight") for m in convs)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in model.D.modules())
+    stored = torch.cat([m.parametrizations.weight.original.detach().flatten() for m in convs])
+    assert abs(stored.std().item() - 0.02) < 0.002  # the DCGAN initialisation reached the stored weights
+    model.D.train()
+    for _ in range(30):  # each forward pass in training mode runs one power iteration
+        model.D(torch.randn(2, 3, 32, 32))
+    sigmas = [torch.linalg.matrix_norm(m.weight.detach().flatten(1), ord=2).item() for m in convs]
+    assert all(abs(s - 1) < 0.05 for s in sigmas), sigmas
+    optimizers = model.build_optimizers()
+    assert optimizers["G"].defaults["lr"] == 1e-4 and optimizers["D"].defaults["lr"] == 4e-4
+    assert optimizers["D"].defaults["betas"] == (0.0, 0.9)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -43,10 +47,36 @@ def test_penalty_is_logged_and_moves_the_critic_towards_unit_gradients(tmp_path)
     assert rows[-1]["penalty"] < rows[0]["penalty"]
 
 
-@pytest.mark.slow
-def test_wgan_gp_covers_the_ring(tmp_path) -> None:
-    """Defaults (10k steps), seed 0: measured 8/8 modes, 86.8 % high quality."""
-    run = ganzoo.train("wgan-gp", "ring", out=tmp_path, quiet=True)
+def train_seeds_side_by_side(model: str, seeds: list[int], out: Path) -> list[Path]:
+    """``ganzoo train MODEL --data ring`` with its defaults, one process of one thread per seed,
+    all at once: on a 2-core CPU two seeds cost the wall time of one."""
+    jobs = [subprocess.Popen([sys.executable, "-m", "ganzoo", "train", model, "--data", "ring", "--seed", str(seed),
+                              "--out", str(out / f"seed{seed}"), "--quiet", "--set", "threads=1",
+                              "--sample-every", "1000000", "--checkpoint-every", "1000000"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in seeds]
+    for job in jobs:
+        _, err = job.communicate(timeout=3_000)
+        assert job.returncode == 0, err
+    return [next((out / f"seed{seed}").iterdir()) for seed in seeds]
+
+
+def ring_scores(runs: list[Path]) -> list:
     data = gdata.load("ring")
-    score = mode_coverage(ganzoo.sample(run.dir, 2_500, seed=1), data.info["centres"], data.info["std"])
-    assert score.modes_covered >= 7 and score.high_quality >= 0.80, str(score)
+    return [mode_coverage(ganzoo.sample(run, 2_500, seed=1), data.info["centres"], data.info["std"]) for run in runs]
+
+
+@pytest.mark.slow
+def test_wgan_gp_covers_the_ring_on_two_seeds(tmp_path) -> None:
+    """Defaults (10k steps, lambda 0.1 on points), seeds 0 and 1 side by side: measured 8/8 modes
+    and 95.3 % / 94.7 % high quality (five seeds: 94.7-95.6 %; with lambda 10 seed 1 gave 1.3 %)."""
+    scores = ring_scores(train_seeds_side_by_side("wgan-gp", [0, 1], tmp_path))
+    assert all(s.modes_covered >= 7 and s.high_quality >= 0.90 for s in scores), [str(s) for s in scores]
+
+
+@pytest.mark.slow
+def test_wgan_clipping_covers_seven_modes_on_two_seeds(tmp_path) -> None:
+    """Defaults (lr 2e-4 decaying over 10k steps, EMA), seeds 0 and 1 side by side. Clipping
+    keeps the critic too simple for sharp modes, so high quality stays low: measured 8/8 modes
+    at 39.9 % / 34.4 % (five seeds: 7-8 modes, 28-56 %; the paper's settings: 4-5 modes, ~1 %)."""
+    scores = ring_scores(train_seeds_side_by_side("wgan", [0, 1], tmp_path))
+    assert all(s.modes_covered >= 7 and s.high_quality >= 0.20 for s in scores), [str(s) for s in scores]
