@@ -47,9 +47,11 @@ def test_unsupported_size_says_what_to_do() -> None:
 
 @pytest.mark.slow
 def test_dcgan_learns_shapes(tmp_path) -> None:
-    """Defaults (3,000 steps, about 7 min on 2 cores): the Fréchet distance in the shapes
-    classifier's features falls >= 5x from initialisation and lands within 150x of the
-    real-vs-real distance. Measured by hand: 1814 -> 209.6 (8.7x), real-vs-real 2.89 (72x)."""
+    """Defaults (width 32, lr 4e-4, 3,000 steps; 9-16 min on one busy thread): the Fréchet
+    distance in the shapes classifier's features falls from 1,834 at initialisation to within
+    170x of real-vs-real (2.88). Five seeds measured 59, 147, 54, 57 and 59x (docs/models.md):
+    the bound covers the worst, because a CI machine's arithmetic sends seed 0 down a
+    trajectory of its own, as good or as bad as any seed's."""
     import ganzoo.data as gdata
     from ganzoo.metrics.features import get_extractor
     from ganzoo.metrics.scores import fid
@@ -66,9 +68,8 @@ def test_dcgan_learns_shapes(tmp_path) -> None:
         initial = fid(real, features(untrained(torch.randn(2_000, 100, generator=torch.Generator().manual_seed(5)))))
     trained = fid(real, features(ganzoo.sample(run.dir, 2_000, seed=5)))
     print(f"dcgan on shapes: FD {initial:.1f} -> {trained:.1f} ({initial / trained:.1f}x); real-vs-real {real_vs_real:.2f}")
-    assert initial / trained >= 5, (initial, trained)
-    assert trained <= 150 * real_vs_real, (trained, real_vs_real)
-
+    assert initial / trained >= 3.5, (initial, trained)
+    assert trained <= 170 * real_vs_real, (trained, real_vs_real)
 
 
 def test_spectral_norm_discriminator_and_its_own_learning_rate() -> None:

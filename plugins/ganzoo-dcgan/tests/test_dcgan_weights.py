@@ -23,4 +23,5 @@ def test_shapes_weights_meet_the_learning_bar() -> None:
     untrained = build_model(ganzoo.get_spec("dcgan"), dict(loaded.meta["config"]), loaded.data_info).G.eval()
     with torch.no_grad():
         initial = fid(real, features(untrained(torch.randn(2_000, 100, generator=torch.Generator().manual_seed(0)))))
-    assert initial / scores["fid"] >= 5 and scores["fid"] <= 150 * real_vs_real, (initial, scores["fid"], real_vs_real)
+    # measured: 1,821 untrained -> 170.0 for the file (10.7x), 90x this reference's real-vs-real (1.90)
+    assert initial / scores["fid"] >= 8 and scores["fid"] <= 100 * real_vs_real, (initial, scores["fid"], real_vs_real)
