@@ -138,12 +138,15 @@ def penalty_weight(config: Mapping[str, Any], images: bool) -> float:
     """lambda of the gradient penalty: ``gp_weight`` if set, else 10 on images (the paper) and 0.1
     on 2-D points, as the authors' own toy code has it ("smaller lambda seems to help for toy
     tasks"). On the ring (modes 0.01 wide) lambda 10 gave 1-87 % high-quality samples across
-    seeds and 0.1 gives 94.7-95.6 % on five (docs/models.md). A run saved before the setting
-    existed trained with 10, and resumes with it."""
+    seeds and 0.1 gives 94.7-95.6 % on five (docs/models.md). Weights saved before the setting
+    existed load as they were (it only matters in training); a run of then that is resumed takes
+    the new default, unless resumed with ``--set gp_weight=10``."""
     weight = config.get("gp_weight", 10.0)
-    if weight is not None:
-        return float(weight)
-    return 10.0 if images else 0.1
+    if weight is None:
+        return 10.0 if images else 0.1
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+        raise ValueError(f"gp_weight must be a number >= 0 (or none: 10 on images, 0.1 on points), not {weight!r}")
+    return float(weight)
 
 
 def build(config: Mapping[str, Any], data: DataInfo) -> WassersteinGAN:

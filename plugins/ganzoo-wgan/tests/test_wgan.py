@@ -24,6 +24,18 @@ def test_clipping_keeps_every_critic_weight_within_c(tmp_path) -> None:
     assert load(run.dir / "checkpoints" / "last.pt")["stream"]["batch"] == 20 * 5  # 5 critic batches per step
 
 
+def test_penalty_weight_is_the_toy_lambda_on_points_and_the_papers_on_images() -> None:
+    from ganzoo_wgan.model import penalty_weight
+
+    assert penalty_weight({"gp_weight": None}, images=False) == 0.1
+    assert penalty_weight({"gp_weight": None}, images=True) == 10.0
+    assert penalty_weight({}, images=False) == 10.0  # weights saved before the setting trained with 10
+    assert penalty_weight({"gp_weight": 2}, images=False) == 2.0
+    for bad in (True, "abc", -1.0):
+        with pytest.raises(ValueError, match="gp_weight must be a number"):
+            penalty_weight({"gp_weight": bad}, images=False)
+
+
 def test_wgan_gp_critic_has_no_batch_norm_and_uses_adam(tmp_path) -> None:
     from ganzoo_wgan.model import WassersteinGAN
 
@@ -47,17 +59,23 @@ def test_penalty_is_logged_and_moves_the_critic_towards_unit_gradients(tmp_path)
     assert rows[-1]["penalty"] < rows[0]["penalty"]
 
 
-def train_seeds_side_by_side(model: str, seeds: list[int], out: Path) -> list[Path]:
+def train_seeds_side_by_side(model: str, seeds: list[int], out: Path, *flags: str) -> list[Path]:
     """``ganzoo train MODEL --data ring`` with its defaults, one process of one thread per seed,
     all at once: on a 2-core CPU two seeds cost the wall time of one."""
-    jobs = [subprocess.Popen([sys.executable, "-m", "ganzoo", "train", model, "--data", "ring", "--seed", str(seed),
-                              "--out", str(out / f"seed{seed}"), "--quiet", "--set", "threads=1",
-                              "--sample-every", "1000000", "--checkpoint-every", "1000000"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in seeds]
-    for job in jobs:
-        _, err = job.communicate(timeout=3_000)
-        assert job.returncode == 0, err
-    return [next((out / f"seed{seed}").iterdir()) for seed in seeds]
+    logs = {seed: out / f"seed{seed}.log" for seed in seeds}
+    jobs = {seed: subprocess.Popen([sys.executable, "-m", "ganzoo", "train", model, "--data", "ring", "--seed",
+                                    str(seed), "--out", str(out / f"seed{seed}"), "--quiet", "--set", "threads=1",
+                                    "--sample-every", "1000000", "--checkpoint-every", "1000000", *flags],
+                                   stdout=subprocess.DEVNULL, stderr=logs[seed].open("w")) for seed in seeds}
+    try:
+        for seed, job in jobs.items():
+            assert job.wait(timeout=3_000) == 0, logs[seed].read_text()
+    finally:
+        for job in jobs.values():
+            job.kill()  # a no-op for a finished process; frees the cores after a failure
+    runs = [list((out / f"seed{seed}").iterdir()) for seed in seeds]
+    assert all(len(folders) == 1 for folders in runs), runs
+    return [folders[0] for folders in runs]
 
 
 def ring_scores(runs: list[Path]) -> list:
