@@ -28,7 +28,7 @@ def ganzoo_register_models(register):
             # end closer to the data than 3,000 of the paper's (docs/models.md has the measurements)
             "width": 32,
             # twice the paper's 2e-4: half the distance at 2,000 steps. Held this high, D wins later
-            # (seed 0: 167 at 3k steps, 439 at 6k); for longer runs add --set lr_schedule=linear-decay
+            # (seed 0: 167 at 3k steps, 439 at 6k); for longer runs try --set lr_schedule=linear-decay
             # (at 3k steps the decay cost more than it saved: docs/models.md)
             "lr": 4e-4,
             "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
