@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image, ImageDraw
@@ -55,3 +56,14 @@ def save_scatter(points: torch.Tensor, path: str | Path, centres: torch.Tensor |
     path.parent.mkdir(parents=True, exist_ok=True)
     scatter_image(points, centres).save(path)
     return path
+
+
+def save_samples(samples: torch.Tensor, path: str | Path, data_info: Any, nrow: int = 8) -> Path:
+    """The one way generated samples become a picture, used by training, ``sample``, ``export``
+    and ``compare`` alike: 2D points as a scatter plot with the data's mode centres (a
+    ``DataInfo`` of kind ``points-2d``), anything else as a grid of ``nrow`` images per row."""
+    samples = samples.detach().float().cpu()
+    if data_info.kind == "points-2d":
+        centres = data_info.extra.get("centres")
+        return save_scatter(samples, path, torch.tensor(centres) if centres else None)
+    return save_grid(samples, path, nrow=nrow)

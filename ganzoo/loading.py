@@ -7,6 +7,8 @@ Checkpoints are read with ``torch.load(weights_only=True)``: loading never runs 
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from torch import nn
 
 from ganzoo import weights
 from ganzoo.errors import GanzooError, UnknownNameError
-from ganzoo.imaging import save_grid
+from ganzoo.imaging import save_samples
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel, per_class_row
@@ -161,11 +163,25 @@ def expand_labels(labels: torch.Tensor | list[int], n: int, num_classes: int,
 
 def grid_columns(labels: torch.Tensor | None, n: int, num_classes: int) -> int:
     """Images per row of a sample grid: one row per class where the labels come in runs of one
-    length (``0 0 0 1 1 1``, ``--per-label 3``, or a conditional model's default rows); else 8."""
+    length (``0 0 0 1 1 1``, ``--per-label 3``, or a conditional model's default rows, when
+    ``num_classes`` is the conditional model's class count); else a square-ish grid,
+    ``ceil(sqrt(n))`` per row (8 for 64, 4 for 16)."""
     if labels is None:
-        return per_class_row(n, num_classes) if num_classes else 8
+        return per_class_row(n, num_classes) if num_classes else square_row(n)
     _, runs = torch.unique_consecutive(torch.as_tensor(labels), return_counts=True)
-    return int(runs[0]) if len(runs) > 1 and bool((runs == runs[0]).all()) else 8
+    return int(runs[0]) if len(runs) > 1 and bool((runs == runs[0]).all()) else square_row(n)
+
+
+def square_row(n: int) -> int:
+    """Images per row for a square-ish grid of ``n``."""
+    return max(1, math.ceil(math.sqrt(n)))
+
+
+def conditional_classes(loaded: LoadedModel) -> int:
+    """The class count a model's sampler is conditioned on (0 for an unconditional one, even when
+    it was trained on labelled data, such as DCGAN on shapes)."""
+    net = loaded.nets.get(loaded.model.sampler_names[0]) if loaded.model.sampler_names else None
+    return int(getattr(net, "num_classes", 0) or 0)
 
 
 @torch.no_grad()
@@ -212,7 +228,7 @@ def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
                     truncation=truncation)
     if nrow is not None and nrow < 1:
         raise GanzooError(f"nrow must be a positive number of images per row, not {nrow}.")
-    return save_grid(images, out, nrow=nrow or grid_columns(labels, len(images), classes))
+    return save_samples(images, out, loaded.data_info, nrow or grid_columns(labels, len(images), conditional_classes(loaded)))
 
 
 def require_translator(loaded: LoadedModel) -> None:

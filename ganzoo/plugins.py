@@ -191,6 +191,7 @@ class PluginHost:
             if (self._only is not None and not names & self._only) or names & self._disabled:
                 info.status = "disabled"
                 self.plugins.append(info)
+                self.registry.disabled.append(FailedPlugin(dist, ep.name, ep.module, "disabled"))
                 continue
             self._load(info, ep.load)
 

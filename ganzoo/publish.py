@@ -23,7 +23,7 @@ import torch
 from ganzoo import model_card, weights
 from ganzoo.errors import PushError
 from ganzoo.export import export, metrics_of, run_folder
-from ganzoo.imaging import save_grid, save_scatter
+from ganzoo.imaging import save_samples
 from ganzoo.loading import load_model
 from ganzoo.plugins import get_host
 from ganzoo.training import run_record
@@ -122,11 +122,7 @@ def write_grid(file: Path, out: Path, run: str | Path) -> Path | None:
     with torch.no_grad():
         inputs = loaded.model.sample_inputs(GRID_COUNT, torch.Generator().manual_seed(GRID_SEED))
         samples, per_row = loaded.model.preview(inputs, loaded.nets)
-    samples = samples.float().cpu()
-    if loaded.kind == "points-2d":
-        centres = loaded.data_info.extra.get("centres")
-        return save_scatter(samples, out, torch.tensor(centres) if centres else None)
-    return save_grid(samples, out, nrow=per_row)
+    return save_samples(samples, out, loaded.data_info, per_row)
 
 
 def _scheme(url: str) -> str:

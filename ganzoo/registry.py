@@ -97,14 +97,25 @@ def failure_note(failures: Iterable[FailedPlugin], kind: str, name: str) -> str 
     return None
 
 
+def disabled_note(disabled: Iterable[FailedPlugin], kind: str, name: str) -> str | None:
+    """What to say instead of "unknown <kind>" when the plugin that provides it was turned off."""
+    mine = [f for f in disabled if f.claims(kind, name)]
+    if mine:
+        return (f"{kind} {name!r} belongs to plugin {mine[0].name!r}, which is disabled in this environment "
+                "(GANZOO_DISABLE_PLUGINS or GANZOO_LOAD_PLUGINS): take it off that list to use it.")
+    return None
+
+
 class _Table(Generic[S]):
     """Specs of one kind by bare name; each name may come from several distributions."""
 
-    def __init__(self, kind: str, unknown: type[UnknownNameError], failures: list[FailedPlugin] | None = None) -> None:
+    def __init__(self, kind: str, unknown: type[UnknownNameError], failures: list[FailedPlugin] | None = None,
+                 disabled: list[FailedPlugin] | None = None) -> None:
         self.kind = kind
         self._unknown = unknown
         self._by_name: dict[str, dict[str, S]] = {}
         self._failures = failures if failures is not None else []
+        self._disabled = disabled if disabled is not None else []
 
     def check_new(self, spec: S) -> None:
         if spec.plugin in self._by_name.get(spec.name, {}):
@@ -141,7 +152,7 @@ class _Table(Generic[S]):
 
     def missing(self, name: str) -> UnknownNameError:
         """The error for a name nothing registered, naming a plugin that failed to load if one claims it."""
-        note = failure_note(self._failures, self.kind, name)
+        note = disabled_note(self._disabled, self.kind, name) or failure_note(self._failures, self.kind, name)
         if note and not note.startswith("("):
             return _with_message(self._unknown(name), note)
         err = self._unknown(name, self.suggest(name))
@@ -158,11 +169,14 @@ class Registry:
     def __init__(self) -> None:
         #: plugins that failed to load or register (``PluginHost`` fills it)
         self.failures: list[FailedPlugin] = []
-        self.models: _Table[ModelSpec] = _Table("model", UnknownModelError, self.failures)
-        self.losses: _Table[LossSpec] = _Table("loss", UnknownLossError, self.failures)
-        self.datasets: _Table[DatasetSpec] = _Table("dataset", UnknownDatasetError, self.failures)
-        self.weights: _Table[WeightsSpec] = _Table("weights", UnknownWeightsError, self.failures)
-        self.features: _Table[FeatureSpec] = _Table("feature extractor", UnknownFeaturesError, self.failures)
+        #: entry-point plugins turned off by GANZOO_DISABLE_PLUGINS / GANZOO_LOAD_PLUGINS
+        self.disabled: list[FailedPlugin] = []
+        tables = (self.failures, self.disabled)
+        self.models: _Table[ModelSpec] = _Table("model", UnknownModelError, *tables)
+        self.losses: _Table[LossSpec] = _Table("loss", UnknownLossError, *tables)
+        self.datasets: _Table[DatasetSpec] = _Table("dataset", UnknownDatasetError, *tables)
+        self.weights: _Table[WeightsSpec] = _Table("weights", UnknownWeightsError, *tables)
+        self.features: _Table[FeatureSpec] = _Table("feature extractor", UnknownFeaturesError, *tables)
 
     def _table(self, spec: Spec) -> _Table[Any]:
         return {

@@ -21,7 +21,8 @@ weights entry verifies and loads. Everything runs on the CPU with tiny settings 
 model). Pytest imports this module at start-up, so it imports no torch itself: the checks
 import what they need when they run.
 
-``shipped_weights`` and ``assert_metrics_reproduce`` are helpers for a plugin's own tests.
+``shipped_weights``, ``assert_metrics_reproduce`` and the learning judges ``judge_images`` and
+``judge_points`` are helpers for a plugin's own tests.
 """
 
 from __future__ import annotations
@@ -36,13 +37,14 @@ from typing import Any, ClassVar
 
 import pytest
 
+from ganzoo.metrics.judges import judge_images, judge_points
 from ganzoo.plugins import get_host
 from ganzoo.registry import ModelSpec, WeightsSpec, load_builder
 
 # lazy-module: pytest imports this module at start-up, so every check imports torch and the
 # parts of ganzoo it needs when it runs
 
-__all__ = ["PluginConformance", "assert_metrics_reproduce", "shipped_weights"]
+__all__ = ["PluginConformance", "assert_metrics_reproduce", "judge_images", "judge_points", "shipped_weights"]
 
 #: the built-in set each data kind trains on in the kit (all offline and small)
 TINY_DATA = {"points-2d": "ring", "images": "digits", "labelled-images": "digits", "unpaired-images": "sketches2photos"}

@@ -33,6 +33,7 @@ FIXTURES = {
     "ganzoo-fixture-twin-a": ("0.1", "ganzoo_fixture_twin_a", "twin-a"),
     "ganzoo-fixture-twin-b": ("0.1", "ganzoo_fixture_twin_b", "twin-b"),
     "ganzoo-fixture-models": ("0.3", "ganzoo_fixture_models", "models"),
+    "ganzoo-fixture-losses": ("0.1", "ganzoo_fixture_losses", "losses"),
 }
 
 
@@ -91,19 +92,6 @@ def _run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
         timeout=120,
         cwd=REPO,
     )
-
-
-@pytest.fixture(autouse=True, scope="session")
-def isolated_ganzoo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Caches and downloads of the test session never touch the user's GANZOO_HOME."""
-    home = tmp_path_factory.mktemp("ganzoo-home")
-    previous = os.environ.get("GANZOO_HOME")
-    os.environ["GANZOO_HOME"] = str(home)
-    yield home
-    if previous is None:
-        os.environ.pop("GANZOO_HOME", None)
-    else:
-        os.environ["GANZOO_HOME"] = previous
 
 
 @pytest.fixture

@@ -189,8 +189,9 @@ def test_a_paired_loss_is_one_class_and_refuses_the_unpaired_g_call() -> None:
 
     loss, real, fake = RelativisticAverage(), torch.randn(8), torch.randn(8)
     assert torch.equal(loss.d_loss(real, fake), loss.d_loss_pair(real, fake))  # families calling d_loss still work
-    with pytest.raises(TypeError, match="g_loss_pair"):
+    with pytest.raises(TypeError, match="g_loss_lazy"):
         loss.g_loss(fake)
+    assert torch.equal(loss.g_loss_lazy(fake, lambda: real), loss.g_loss_pair(real, fake))
 
 
 def test_export_into_a_plugin_writes_the_file_and_its_manifest_entry(tmp_path: Path) -> None:

@@ -50,13 +50,14 @@ def test_resume_of_a_checkpoint_file_uses_that_file(tmp_path: Path) -> None:
     assert [r["step"] for r in map(json.loads, (run.dir / "metrics.jsonl").read_text().splitlines())] == [5, 10, 15, 20]
 
 
-def test_a_longer_resume_keeps_the_decay_unless_a_warm_restart_is_asked(tmp_path: Path) -> None:
+def test_a_longer_resume_stretches_the_decay_so_the_extra_steps_learn(tmp_path: Path) -> None:
     settings = dict(QUICK, lr_schedule="linear-decay", lr_decay_start=0.5)
     run = ganzoo.train("tinygan", "ring", out=tmp_path / "a", steps=20, **settings)
     assert lrs(run.dir)[20] == 0.0
-    kept = ganzoo.train(resume=run.dir, steps=30, quiet=True)
-    assert lrs(kept.dir)[25] == 0.0 and lrs(kept.dir)[30] == 0.0  # no jump back up
-    assert "keeps its length" in json.loads((kept.dir / "config.json").read_text())["resumes"][0]["note"]
+    stretched = ganzoo.train(resume=run.dir, steps=40, quiet=True)
+    steps = lrs(stretched.dir)  # the plan over 40 steps: constant to 20, then down to zero at 40
+    assert steps[25] == pytest.approx(1e-3 * 0.75) and steps[35] == pytest.approx(1e-3 * 0.25) and steps[40] == 0.0
+    assert "stretched from 20 to 40" in json.loads((stretched.dir / "config.json").read_text())["resumes"][0]["note"]
     other = ganzoo.train("tinygan", "ring", out=tmp_path / "b", steps=20, **settings)
     restarted = ganzoo.train(resume=other.dir, steps=40, lr_restart=True, quiet=True)
     steps = lrs(restarted.dir)

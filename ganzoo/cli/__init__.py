@@ -5,8 +5,9 @@ from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
 
-import os
+import atexit
 import errno
+import os
 import sys
 import warnings
 from typing import Any
@@ -70,6 +71,9 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except GanzooError as err:
             raise click.ClickException(str(err)) from err
+        except BrokenPipeError:  # `ganzoo list | head -1`: the reader left; end quietly, as git and ls do
+            _silence_stdout()
+            ctx.exit(0)
         except OSError as err:  # no space, permission, read-only: one line naming the path
             where = f" {err.filename}" if err.filename else ""
             why = "a file is in the way where a folder should be" if err.errno in (errno.EEXIST, errno.ENOTDIR) \
@@ -79,6 +83,45 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted.", err=True)
             ctx.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as err:  # noqa: BLE001 - a bug in ganzoo or a plugin: one line, the traceback on request
+            if os.environ.get("GANZOO_TRACEBACK"):
+                raise
+            raise click.ClickException(unexpected_error_line(err)) from err
+
+
+def unexpected_error_line(err: BaseException) -> str:
+    """One line for an error nobody raised on purpose (a plugin's bug, a library's failure):
+    where it came from, what it said, and how to see the whole traceback."""
+    tb = err.__traceback__
+    origin = "ganzoo"
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        top = module.split(".")[0]
+        if top and top not in ("ganzoo", "torch", "click", "__main__") and top not in sys.stdlib_module_names:
+            origin = top  # the innermost frame outside ganzoo, torch and the standard library
+        tb = tb.tb_next
+    text = " ".join(str(err).split()) or "(no message)"
+    where = f"in {origin}" if origin != "ganzoo" else "in ganzoo"
+    return (f"{type(err).__name__} {where}: {text} "
+            "(a bug, not your input: rerun with `ganzoo --traceback ...` for the full traceback and report it).")
+
+
+def _flush_quietly() -> None:
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
@@ -88,7 +131,8 @@ def _show_warning(message: Any, category: type, filename: str, lineno: int, file
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ganzoo")
 @click.option("--traceback", "show_traceback", is_flag=True,
-              help="Print the full traceback of plugins that fail to load (or set GANZOO_TRACEBACK=1).")
+              help="Print the full traceback of unexpected errors and of plugins that fail to load "
+                   "(or set GANZOO_TRACEBACK=1).")
 def main(show_traceback: bool = False) -> None:
     """ganzoo: every classic GAN under one name.
 
@@ -98,6 +142,7 @@ def main(show_traceback: bool = False) -> None:
     ganzoo plugins              installed plugins and their health
     ganzoo new-plugin NAME      scaffold a plugin distribution of your own
     """
+    atexit.register(_flush_quietly)  # output cut short by `| head` ends quietly, even at the final flush
     if show_traceback:
         os.environ["GANZOO_TRACEBACK"] = "1"  # read when the plugins load, on first use of the registry
     if not sys.warnoptions:

@@ -54,7 +54,7 @@ def preflight(model: str | None, data: str | None, config_file: str | None, over
     """Raise a GanzooError for what would make every rank fail: the checks the Trainer
     makes before training, plus 'at least one batch per process' (``nproc``: processes
     in the whole job)."""
-    from ganzoo.data import check_compatible, load
+    from ganzoo.data import check_compatible, kind_of, load
     from ganzoo.errors import DataError
     from ganzoo.nn.build import check_before_data
     from ganzoo.plugins import get_host
@@ -69,7 +69,8 @@ def preflight(model: str | None, data: str | None, config_file: str | None, over
     config = layered(spec, saved=saved["config"] if saved else None, file_layer=file_layer, overrides=overrides)
     if saved:
         changes(saved["config"], config)
-    check_before_data(spec, config)
+    check_compatible(spec, kind_of(data, registry), str(data), registry)
+    check_before_data(spec, config, kind_of(data, registry))
     dataset = load(data, seed=config["seed"], image_size=config["image_size"], channels=config["channels"],
                    strict=config["strict_data"], registry=registry)
     check_compatible(spec, dataset.kind, str(data), registry)
@@ -182,7 +183,9 @@ def _failure_message(folder: Path, first: int, children: list[subprocess.Popen],
     report = reports[pick]
     if report.get("kind") == "error":
         return f"Error: {report['message']}"
-    return f"Error: training process {name(pick)} crashed:\n{report['message'].rstrip()}"
+    if os.environ.get("GANZOO_TRACEBACK"):
+        return f"Error: training process {name(pick)} crashed:\n{report['message'].rstrip()}"
+    return f"Error: training process {name(pick)} crashed: {report.get('line') or 'see its traceback'}"
 
 
 @contextlib.contextmanager
@@ -205,5 +208,8 @@ def child_errors() -> Iterator[None]:
         Path(path).write_text(json.dumps({"kind": "error", "message": message}), encoding="utf-8")
         sys.exit(1)
     except Exception:  # noqa: BLE001 - a bug, or a peer that died mid-collective: keep the traceback for the report
-        Path(path).write_text(json.dumps({"kind": "crash", "message": traceback.format_exc()}), encoding="utf-8")
+        from ganzoo.cli import unexpected_error_line
+
+        Path(path).write_text(json.dumps({"kind": "crash", "message": traceback.format_exc(),
+                                          "line": unexpected_error_line(sys.exc_info()[1])}), encoding="utf-8")
         sys.exit(1)

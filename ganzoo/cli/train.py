@@ -62,6 +62,8 @@ def train_cmd(model: str | None, data: str | None, config_file: str | None, sett
     from ganzoo.cli.launch import child_errors
 
     # usage errors first, before anything loads; under torchrun (WORLD_SIZE set) the node flags are ignored
+    if model is None and resume is None:
+        raise click.UsageError("name a model to train (`ganzoo list` shows them), or --resume a run folder.")
     nodes = Nodes() if "WORLD_SIZE" in os.environ else parse(nnodes, node_rank, rdzv)
     overrides = {k: v for k, v in flags.items() if v is not None}
     if "compile_nets" in overrides:
@@ -135,7 +137,7 @@ def _without_launch_flags(args: list[str]) -> list[str]:
               help="Conditional models: K samples of each of --labels (default: every class), one row per label.")
 @click.option("--nrow", type=click.IntRange(min=1), metavar="K",
               help="Images per row of a .png grid [default: one row per class for labels in runs of one "
-                   "length, as --per-label gives; else 8].")
+                   "length, as --per-label gives; else a square-ish grid, 8 for 64].")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--truncation", type=float,
               help="Truncation trick: psi in W for style models (1: none, 0: the average image); "
@@ -147,8 +149,8 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     import numpy as np
     import torch
 
-    from ganzoo.imaging import save_grid, save_scatter
-    from ganzoo.loading import grid_columns, load_model, parse_labels, sample
+    from ganzoo.imaging import save_samples
+    from ganzoo.loading import conditional_classes, grid_columns, load_model, parse_labels, sample
     from ganzoo.training.device import pick_device
 
     loaded = load_model(source, pick_device(device))
@@ -168,11 +170,8 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     elif suffix == ".npy":
         np.save(path, samples.numpy())
     elif suffix == ".png":
-        if loaded.kind == "points-2d":
-            centres = loaded.data_info.extra.get("centres")
-            save_scatter(samples, path, torch.tensor(centres) if centres else None)
-        else:
-            save_grid(samples, path, nrow=nrow or grid_columns(label_tensor, count, loaded.data_info.num_classes))
+        save_samples(samples, path, loaded.data_info,
+                     nrow or grid_columns(label_tensor, count, conditional_classes(loaded)))
     else:
         raise click.ClickException(f"--out must end in .png, .pt or .npy, not {suffix or 'nothing'}.")
     what = "points" if loaded.kind == "points-2d" else "images"

@@ -14,6 +14,7 @@ from ganzoo.data.base import GanData, ImageTensorDataset, PointsDataset, Unpaire
 from ganzoo.data.transforms import convert_channels
 from ganzoo.data.folders import build_folder
 from ganzoo.errors import UnknownDatasetError
+from ganzoo.folder_scan import detect_layout
 from ganzoo.paths import is_path
 from ganzoo.plugins import get_host
 from ganzoo.registry import load_builder
@@ -48,6 +49,25 @@ def load(data: str | Path, *, seed: int = 0, image_size: int | None = None, chan
     if channels is not None and loaded.channels is not None and channels != loaded.channels:
         _convert(loaded, channels)
     return loaded
+
+
+#: a folder's layout (ganzoo.folder_scan.detect_layout) -> the kind of data it loads as
+LAYOUT_KINDS = {"flat": "images", "classes": "labelled-images", "unpaired": "unpaired-images"}
+
+
+def kind_of(data: str | Path, registry: Any = None) -> str:
+    """The kind of data ``data`` names, without preparing it: a registered dataset's
+    ``kind_of_data``, or a folder's layout (a directory listing; no image is decoded), so
+    that a model/data mismatch is refused before any data is drawn or cached."""
+    if is_path(data):
+        return LAYOUT_KINDS[detect_layout(Path(data).expanduser())]
+    if registry is None:
+        registry = get_host().registry
+    try:
+        return registry.datasets.get(str(data)).kind_of_data
+    except UnknownDatasetError as err:
+        err.args = (str(err) + " Or pass a folder path (./my-images).",)
+        raise
 
 
 def _convert(data: GanData, channels: int) -> None:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
@@ -33,14 +34,46 @@ def cached_tensors(key: str, make: Callable[[], dict[str, torch.Tensor]]) -> dic
         return make()
     folder = home() / "cache"
     path = folder / f"{key}.safetensors"
-    if path.exists():
-        try:
-            return load_file(path)
-        except (SafetensorError, OSError, ValueError):
-            path.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, never trusted
-    tensors = make()
-    atomic_write(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, tmp))
+    cached = _load(path)
+    if cached is not None:
+        return cached
+    # two processes that need the same entry (two runs started at once, parallel test workers)
+    # build it once: the second waits for the first's lock, then loads what it wrote
+    with _build_lock(folder / f"{key}.lock"):
+        cached = _load(path)
+        if cached is not None:
+            return cached
+        tensors = make()
+        atomic_write(path, lambda tmp: save_file({k: v.contiguous() for k, v in tensors.items()}, tmp))
     return tensors
+
+
+def _load(path: Path) -> dict[str, torch.Tensor] | None:
+    if not path.exists():
+        return None
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError, ValueError):
+        path.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, never trusted
+        return None
+
+
+@contextlib.contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` (POSIX ``flock``; none where it is missing). The
+    kernel drops it when its holder dies, so a killed builder never blocks the next one."""
+    try:
+        import fcntl  # lazy: POSIX only
+    except ImportError:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 #: a long job says so after DELAY_S seconds, then every EVERY_S seconds until it ends

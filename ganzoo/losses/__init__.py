@@ -21,6 +21,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from ganzoo.errors import GanzooError
 from ganzoo.plugins import get_host
 from ganzoo.registry import load_builder
 
@@ -35,6 +36,10 @@ __all__ = [
     "build_loss",
     "gradient_penalty",
 ]
+
+
+class PairedLossError(GanzooError, TypeError):
+    """A model called ``g_loss(fake)`` with a loss that needs real scores as well."""
 
 
 class AdversarialLoss:
@@ -56,7 +61,8 @@ class AdversarialLoss:
     - ``g_loss_pair(real_scores, fake_scores)``: G's loss, for which the family also scores
       a real batch in its G step (``real_scores`` may be detached there),
 
-    which by default fall back to ``d_loss(real, fake)`` and ``g_loss(fake)``. A loss that
+    which by default fall back to ``d_loss(real, fake)`` and ``g_loss(fake)``;
+    ``g_loss_lazy(fake_scores, score_real)`` scores the real batch only for a paired loss. A loss that
     only needs fake scores for G (all the classic ones) overrides ``d_loss`` and ``g_loss``;
     a *paired* loss that compares real and fake scores (relativistic losses, Jolicoeur-Martineau
     2018) overrides the two ``*_pair`` methods and sets ``paired = True``. Calling ``g_loss``
@@ -82,9 +88,10 @@ class AdversarialLoss:
     def g_loss(self, fake: torch.Tensor) -> torch.Tensor:
         """G's loss from D's scores on a fake batch (losses that need real scores too: ``g_loss_pair``)."""
         if self.paired:
-            raise TypeError(f"loss {self.name!r} compares real and fake scores, so G's loss needs both: call "
-                            "loss.g_loss_pair(real_scores, fake_scores) in the model's G step (the model calls "
-                            "g_loss(fake_scores), which cannot express it). Pick another --loss for this model.")
+            raise PairedLossError(f"loss {self.name!r} compares real and fake scores, and this model's G step "
+                                  "calls loss.g_loss(fake_scores), which cannot give it real ones: pick another "
+                                  "--loss for this model (its author can call loss.g_loss_lazy(fake_scores, "
+                                  "score_real) instead).")
         raise NotImplementedError(f"{type(self).__name__} must override g_loss (or g_loss_pair, with paired = True)")
 
     def d_loss_pair(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -94,6 +101,16 @@ class AdversarialLoss:
     def g_loss_pair(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """G's loss from D's scores on real and fake data; by default ``g_loss(fake)``."""
         return self.g_loss(fake)
+
+    def g_loss_lazy(self, fake: torch.Tensor, score_real: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """G's loss for any loss, paired or not: ``score_real()`` (D's scores on a real batch) is
+        called, and its result detached, only when the loss is paired, so a classic loss costs no
+        extra forward pass. Every official family's G step calls this."""
+        if not self.paired:
+            return self.g_loss(fake)
+        with torch.no_grad():
+            real = score_real()
+        return self.g_loss_pair(real.detach(), fake)
 
     def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                 fake: torch.Tensor) -> torch.Tensor | None:

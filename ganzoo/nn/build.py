@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ganzoo.errors import GanzooError, ModelSettingsError
+from ganzoo.nn.augment import AugmentError
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.model import GanModel
 from ganzoo.registry import ModelSpec, load_builder
@@ -28,19 +29,29 @@ def build_model(spec: ModelSpec, config: Mapping[str, Any], data_info: DataInfo)
     return model
 
 
-def check_before_data(spec: ModelSpec, config: Mapping[str, Any]) -> None:
-    """Build the nets once on a stand-in description of image data, before any data is
-    prepared, so that an image size the model cannot take is refused at once (and no
+def check_before_data(spec: ModelSpec, config: Mapping[str, Any], data_kind: str | None = None) -> None:
+    """Every refusal that needs no data, made before any data is prepared: the data's kind
+    (``data_kind``, from ``ganzoo.data.kind_of``) against ``--augment``, and the nets built once
+    on a stand-in description of image data, so that an image size the model cannot take, or
+    ``--augment`` with a model whose D step does not augment, is refused at once (and no
     dataset is generated and cached at that size). Only a family's ``ValueError`` counts:
     anything else is left for the real build to report."""
+    augment = config.get("augment", "none") not in (None, "none")
+    if augment and data_kind is not None and data_kind not in ("images", "labelled-images"):
+        raise AugmentError(f"--augment works on images, and this run trains on {data_kind} data: drop --augment.")
     kinds = [k for k in spec.data_kinds if k in ("images", "labelled-images", "unpaired-images")]
+    if data_kind in kinds:
+        kinds = [data_kind]
     if config.get("image_size") is None or not kinds:
         return
     classes = ("a", "b") if kinds[0] == "labelled-images" else ()
     info = DataInfo("check", kinds[0], int(config["image_size"]), config.get("channels") or 3, classes)
     try:
-        build_model(spec, config, info)
+        model = build_model(spec, config, info)
     except GanzooError:
         raise
     except Exception:  # noqa: BLE001 - the stand-in may not fit this family; the real build will tell
-        pass
+        return
+    if augment and not getattr(model, "augments", False):
+        raise AugmentError(f"model {type(model).__name__} does not augment what its discriminator sees: "
+                           "drop --augment (see docs/training.md for the models that do).")

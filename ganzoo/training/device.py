@@ -26,7 +26,10 @@ def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
 
 
 def native_bf16(device: torch.device) -> bool:
-    """Whether bf16 runs in hardware here (AVX-512 BF16 or AMX on CPUs; Ampere+ GPUs)."""
+    """Whether bf16 runs in hardware here (AVX-512 BF16 or AMX on CPUs; Ampere+ GPUs).
+    ``GANZOO_NO_BF16=1`` answers no, so a machine with bf16 can time what one without it does."""
+    if os.environ.get("GANZOO_NO_BF16", "") not in ("", "0"):
+        return False
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":

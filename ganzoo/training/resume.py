@@ -81,7 +81,8 @@ def target(resume: str | Path | None, model: str | None, data: str | Path | None
            registry: Any, world_size: int = 1) -> tuple[Path | None, Path | None, dict[str, Any] | None, str, str]:
     """(run folder, checkpoint, saved config.json record) of a resume, or Nones, and the model
     and data to train: a resume's own, or those asked for (``data`` may come from the config
-    file, whose ``data`` key is taken out of ``file_layer``). ``world_size``: the processes
+    file, whose ``data`` key is taken out of ``file_layer``, or from the spec's ``defaults``, whose
+    ``data`` names the model's default dataset). ``world_size``: the processes
     that will train, which a resume must match."""
     run_dir = checkpoint = saved = None
     if resume is not None:
@@ -92,6 +93,8 @@ def target(resume: str | Path | None, model: str | None, data: str | Path | None
     elif model is None:
         raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")
     data = data if data is not None else file_layer.get("data")
+    if data is None:  # a spec may name its default dataset in its defaults ("data": "shapes")
+        data = registry.get_model(model).defaults.get("data")
     if data is None:
         raise ConfigError("say what to train on: --data NAME_OR_PATH (ganzoo datasets lists names).")
     file_layer.pop("data", None)

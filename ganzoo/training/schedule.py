@@ -6,10 +6,12 @@ A schedule is ``lr_schedule`` over a span of steps: ``constant``; ``linear-decay
 zero); ``cosine`` (half a cosine from 1 to 0). The span is the run's length, from
 ``restart_at`` (0 for a new run) to ``total``; both are kept in the checkpoint.
 
-Resuming with a new length (``--steps``) keeps the schedule the run started with by
-default: a decaying rate does not jump back up, and past the original end it stays at
-its final value (the Trainer says so). ``lr_restart`` (``--set lr_restart=true``) is the
-opt-in warm restart: the schedule runs again from the resume step over the new steps.
+Resuming with a longer length (``--steps``) stretches the schedule over the new length,
+so that an extended run keeps learning instead of training its extra steps at the
+decayed end rate (zero, for ``linear-decay``); the Trainer says what the rate is now.
+A shorter length keeps the plan the run started with. ``lr_restart``
+(``--set lr_restart=true``) is the opt-in warm restart: the schedule runs again from the
+resume step over the new steps.
 """
 
 from __future__ import annotations
@@ -48,11 +50,15 @@ def on_resume(config: Mapping[str, Any], saved: Mapping[str, int] | None, step: 
         return {"total": total, "restart_at": step}, (
             f"lr_restart: the {config['lr_schedule']} learning-rate schedule starts again at step {step} "
             f"and runs to step {total}.")
-    end = lr_factor(config, saved["total"], saved["restart_at"])(saved["total"])
+    if total > saved["total"]:
+        now = lr_factor(config, total, saved["restart_at"])(step)
+        return {"total": total, "restart_at": saved["restart_at"]}, (
+            f"the {config['lr_schedule']} learning-rate schedule is stretched from {saved['total']} to {total} "
+            f"steps, so the extra steps keep learning: the rate at step {step} is {now:.3g}x its base. "
+            "--set lr_restart=true restarts it from this step instead.")
     return dict(saved), (
-        f"the {config['lr_schedule']} learning-rate schedule keeps its length ({saved['total']} steps)"
-        + (f"; from step {saved['total']} the rate stays at {end:g}x its base" if total > saved["total"] else "")
-        + ". --set lr_restart=true restarts it over the new steps instead.")
+        f"the {config['lr_schedule']} learning-rate schedule keeps its length ({saved['total']} steps) on this "
+        "shorter resume. --set lr_restart=true restarts it over the new steps instead.")
 
 
 def apply_schedule(schedulers: Mapping[str, Any], factor: Callable[[int], float], step: int,

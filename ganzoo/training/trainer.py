@@ -21,10 +21,10 @@ from typing import Any
 import torch
 
 from ganzoo._version import __version__
-from ganzoo.data import check_compatible, load as load_data
+from ganzoo.data import check_compatible, kind_of, load as load_data
 from ganzoo.data.cache import quiet_if
 from ganzoo.errors import GanzooError
-from ganzoo.imaging import save_grid, save_scatter
+from ganzoo.imaging import save_samples
 from ganzoo.nn.augment import augment_for
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model, check_before_data
@@ -82,7 +82,9 @@ class Trainer:
             raise ConfigError("eval_every needs an evaluator: train with ganzoo.train() or `ganzoo train`.")
         self._make_evaluator, self._evaluate = evaluator, None
 
-        check_before_data(self.spec, cfg)
+        data_kind = kind_of(data, self.host.registry)  # every refusal before any data is prepared
+        check_compatible(self.spec, data_kind, self.data_source, self.host.registry)
+        check_before_data(self.spec, cfg, data_kind)
         self.device = pick_device(cfg["device"], self.world.local_rank)
         self._resumed = ckpt.load(checkpoint) if checkpoint is not None else None  # its step is compared, too
         ddp.init(self.world, self.device, {"model": self.spec.qualified_name, "data": self.data_source,  # same on all
@@ -219,12 +221,7 @@ class Trainer:
             return None
         with torch.no_grad(), autocast_factory(self.device, self.precision)():
             samples, per_row = self.model.preview(self.fixed, self.run.sampling_nets())
-        path = self.run.samples_dir / f"step-{self.run.step:06d}.png"
-        if self.data_info.kind == "points-2d":
-            centres = self.data_info.extra.get("centres")
-            save_scatter(samples.float().cpu(), path, torch.tensor(centres) if centres else None)
-        else:
-            save_grid(samples.float().cpu(), path, nrow=per_row)
+        path = save_samples(samples, self.run.samples_dir / f"step-{self.run.step:06d}.png", self.data_info, per_row)
         self.host.hook.ganzoo_sample(run=self.run, step=self.run.step, path=str(path))
         return path
 

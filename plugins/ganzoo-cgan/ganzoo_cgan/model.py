@@ -129,15 +129,21 @@ class CGAN(GanModel):
         # ctx.augment (--augment; the identity otherwise) transforms the images D sees, real and
         # fake, in both steps; the labels pass through unchanged (augmentation keeps the class)
         self.opt_d.zero_grad(set_to_none=True)
+        seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
         with ctx.autocast():
-            real_scores = self.D(ctx.augment(real), labels)
-            loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake), asked))
+            real_scores = self.D(seen_real, labels)
+            loss_d = self.loss.d_loss_pair(real_scores, self.D(seen_fake, asked))
         ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
+        # a loss's D term (WGAN-GP's), if any; the points between real and fake keep the real labels
+        penalty = self.loss.penalty(lambda x: self.D(x, labels), seen_real, seen_fake)
+        if penalty is not None:
+            loss_d = loss_d + penalty
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(z, asked)), asked))
+            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z, asked)), asked),
+                                          lambda: self.D(ctx.augment(real), labels))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

@@ -32,9 +32,11 @@ def test_label_reaches_both_nets(arch: str, conditioning: str) -> None:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """CGAN (conv, defaults) on digits; measured 95.5 % asked-label accuracy after 1,500 steps."""
+    """CGAN (conv, width 16) on digits for 300 steps, fp32 on one thread (about 35 s): measured
+    99.7 % asked-label accuracy; with G's loss sign flipped, 10.3 % (chance)."""
     out = tmp_path_factory.mktemp("cgan")
-    return ganzoo.train("cgan", "digits", out=out, steps=1_000, quiet=True, sample_every=1_000, checkpoint_every=1_000)
+    return ganzoo.train("cgan", "digits", out=out, steps=300, width=16, precision="fp32", threads=1, quiet=True,
+                        sample_every=300, checkpoint_every=300)
 
 
 @pytest.mark.slow
@@ -42,7 +44,7 @@ def test_samples_are_recognised_as_the_class_asked_for(trained) -> None:
     classifier = get_classifier("digits")
     labels = torch.arange(1_000) % 10
     images = ganzoo.sample(trained.dir, 1_000, labels=labels, seed=3)
-    assert accuracy(classifier, images, labels) >= 0.80
+    assert accuracy(classifier, images, labels) >= 0.60
 
 
 @pytest.mark.slow

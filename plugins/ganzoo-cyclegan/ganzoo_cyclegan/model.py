@@ -131,8 +131,8 @@ class CycleGAN(GanModel):
             fake_b, fake_a = self.G_A(real_a), self.G_B(real_b)
             rec_a, rec_b = self.G_B(fake_b), self.G_A(fake_a)
             terms = {
-                "G_A": w_gan * self.loss.g_loss(self.D_A(fake_b)),
-                "G_B": w_gan * self.loss.g_loss(self.D_B(fake_a)),
+                "G_A": w_gan * self.loss.g_loss_lazy(self.D_A(fake_b), lambda: self.D_A(real_b)),
+                "G_B": w_gan * self.loss.g_loss_lazy(self.D_B(fake_a), lambda: self.D_B(real_a)),
                 "cycle_A": lam * (rec_a.float() - real_a.float()).abs().mean(),
                 "cycle_B": lam * (rec_b.float() - real_b.float()).abs().mean(),
             }
@@ -145,9 +145,15 @@ class CycleGAN(GanModel):
         # -- discriminators: real vs a history of fakes
         self.opt_d.zero_grad(set_to_none=True)
         with ctx.autocast():
-            terms["D_A"] = self.loss.d_loss(self.D_A(real_b), self.D_A(self.pool_B.query(fake_b)))
-            terms["D_B"] = self.loss.d_loss(self.D_B(real_a), self.D_B(self.pool_A.query(fake_a)))
-        ctx.backward(terms["D_A"] + terms["D_B"])
+            pooled_b, pooled_a = self.pool_B.query(fake_b), self.pool_A.query(fake_a)
+            terms["D_A"] = self.loss.d_loss_pair(self.D_A(real_b), self.D_A(pooled_b))
+            terms["D_B"] = self.loss.d_loss_pair(self.D_B(real_a), self.D_B(pooled_a))
+        loss_d = terms["D_A"] + terms["D_B"]
+        for critic, real, fake in ((self.D_A, real_b, pooled_b), (self.D_B, real_a, pooled_a)):
+            penalty = self.loss.penalty(critic, real, fake)  # a loss's D term (WGAN-GP's), if any
+            if penalty is not None:
+                loss_d = loss_d + penalty
+        ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         return {name: value.detach() for name, value in terms.items()}
 

@@ -83,16 +83,20 @@ class DCGAN(GanModel):
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z)
         self.opt_d.zero_grad(set_to_none=True)
+        seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
         with ctx.autocast():
-            real_scores = self.D(ctx.augment(real))
-            loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake)))
+            real_scores = self.D(seen_real)
+            loss_d = self.loss.d_loss_pair(real_scores, self.D(seen_fake))
         ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
+        penalty = self.loss.penalty(self.D, seen_real, seen_fake)  # a loss's D term (WGAN-GP's), if any
+        if penalty is not None:
+            loss_d = loss_d + penalty
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         # G: make D call its samples real (through the same augmentation: it is differentiable)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(z))))
+            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z))), lambda: self.D(ctx.augment(real)))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

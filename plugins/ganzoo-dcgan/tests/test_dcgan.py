@@ -46,30 +46,19 @@ def test_unsupported_size_says_what_to_do() -> None:
 
 
 @pytest.mark.slow
-def test_dcgan_learns_shapes(tmp_path) -> None:
-    """Defaults (width 32, lr 4e-4, 3,000 steps; 9-16 min on one busy thread): the Fréchet
-    distance in the shapes classifier's features falls from 1,834 at initialisation to within
-    170x of real-vs-real (2.88). Five seeds measured 59, 147, 54, 57 and 59x (docs/models.md):
-    the bound covers the worst, because a CI machine's arithmetic sends seed 0 down a
-    trajectory of its own, as good or as bad as any seed's."""
-    import ganzoo.data as gdata
-    from ganzoo.metrics.features import get_extractor
-    from ganzoo.metrics.scores import fid
-    from ganzoo.nn.build import build_model
+def test_dcgan_learns_digits(tmp_path) -> None:
+    """A cheap learning check (about 20 s on one thread in fp32): a width-16 DCGAN trains 600
+    steps on the 8x8 handwritten digits at 32 px. Measured on seeds 0-2: Frechet distance in the
+    digits classifier's features 2.6-3x real-vs-real, 40-42 % of samples recognised with
+    confidence >= 0.9. With G's loss sign flipped: 33x and 0 %. fp32 on one thread, so every
+    CPU kind follows the same arithmetic. bench/quality.py measures the long runs on shapes."""
+    from ganzoo.testing import judge_images
 
-    data = gdata.load("shapes")
-    features = get_extractor("classifier", data)
-    real = features(data.test.batch(torch.arange(2_000))[0])
-    real_vs_real = fid(real, features(data.train.batch(torch.arange(2_000))[0]))
-    run = ganzoo.train("dcgan", "shapes", out=tmp_path, quiet=True, sample_every=10**6, checkpoint_every=10**6)
-    torch.manual_seed(run.config["seed"])  # the generator exactly as training started from it
-    untrained = build_model(ganzoo.get_spec("dcgan"), run.config, run.data_info).G.eval()
-    with torch.no_grad():
-        initial = fid(real, features(untrained(torch.randn(2_000, 100, generator=torch.Generator().manual_seed(5)))))
-    trained = fid(real, features(ganzoo.sample(run.dir, 2_000, seed=5)))
-    print(f"dcgan on shapes: FD {initial:.1f} -> {trained:.1f} ({initial / trained:.1f}x); real-vs-real {real_vs_real:.2f}")
-    assert initial / trained >= 3.5, (initial, trained)
-    assert trained <= 170 * real_vs_real, (trained, real_vs_real)
+    run = ganzoo.train("dcgan", "digits", out=tmp_path, steps=600, width=16, precision="fp32", threads=1,
+                       quiet=True, sample_every=10**6, checkpoint_every=10**6)
+    judged = judge_images(ganzoo.sample(run.dir, 1_000, seed=5), "digits")
+    print(f"dcgan on digits: {judged}")
+    assert judged["fd_ratio"] <= 10 and judged["recognised"] >= 0.2, judged
 
 
 def test_spectral_norm_discriminator_and_its_own_learning_rate() -> None:

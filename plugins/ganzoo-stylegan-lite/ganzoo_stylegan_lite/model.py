@@ -79,11 +79,15 @@ class StyleGANLite(GanModel):
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z, **mix)
         self.opt_d.zero_grad(set_to_none=True)
+        seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
         with ctx.autocast():
-            real_scores = self.D(ctx.augment(real))
-            loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake)))
+            real_scores = self.D(seen_real)
+            loss_d = self.loss.d_loss_pair(real_scores, self.D(seen_fake))
         ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
         total_d = loss_d.float()
+        penalty = self.loss.penalty(self.D, seen_real, seen_fake)  # a loss's D term (WGAN-GP's), if any
+        if penalty is not None:
+            total_d = total_d + penalty
         if c["r1_gamma"] > 0 and ctx.step % c["r1_every"] == 0:
             self.r1_last = self.r1_penalty(real, ctx.augment)
             total_d = total_d + self.r1_last * (c["r1_gamma"] / 2 * c["r1_every"])
@@ -95,7 +99,7 @@ class StyleGANLite(GanModel):
         self.opt_g.zero_grad(set_to_none=True)
         z, mix = self.latents(n, real.device)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(z, **mix))))
+            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z, **mix))), lambda: self.D(ctx.augment(real)))
         total_g = loss_g.float()
         figures = {"loss_D": loss_d.detach(), "loss_G": loss_g.detach(), "r1": self.r1_last.to(real.device)}
         if c["pl_weight"] > 0:

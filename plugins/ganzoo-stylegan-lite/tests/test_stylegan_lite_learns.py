@@ -1,36 +1,24 @@
-"""StyleGAN-lite learns: the default nets on shapes for 2,000 steps, in CI (marked slow)."""
+"""StyleGAN-lite learns: small nets on the handwritten digits, in CI (marked slow)."""
 
 from __future__ import annotations
 
 import pytest
-import torch
 
 import ganzoo
-import ganzoo.data as gdata
-from ganzoo.metrics.features import get_extractor
-from ganzoo.metrics.scores import fid
+from ganzoo.testing import judge_images
 
-#: the default nets, a fifth of the default run (9,000 steps, about 40 min alone on 2 cores)
-STEPS, EARLY = 2_000, 400
+#: small nets, a short run and a short EMA: about 35 s on one thread in fp32
+SMALL = dict(width=8, max_width=32, mapping_layers=2, batch_size=16, lr=5e-3, ema_decay=0.95)
 
 
 @pytest.mark.slow
-def test_stylegan_lite_learns_shapes(tmp_path) -> None:
-    """The Fréchet distance in the shapes classifier's features falls >= 1.6x between step
-    400 and step 2,000 (measured: 1,258 -> 693, 1.8x; 8 min on 2 busy cores).
-
-    Why not from initialisation, as DCGAN's test does: the untrained generator draws
-    flat grey images (demodulation keeps activations small and the output is linear),
-    which sit closer to the data's mean than the saturated colours of the first few
-    hundred steps. The distance rises, then falls: a measured run went 531 (untrained),
-    1,249 (step 800), 437 (step 2,400), 259 (step 9,000, the shipped weights)."""
-    data = gdata.load("shapes")
-    features = get_extractor("classifier", data)
-    real = features(data.test.batch(torch.arange(2_000))[0])
-    run = ganzoo.train("stylegan-lite", "shapes", out=tmp_path, quiet=True, steps=STEPS, sample_every=10**6,
-                       checkpoint_every=EARLY, keep_checkpoints=10)
-    early = fid(real, features(ganzoo.sample(run.dir / "checkpoints" / f"step-{EARLY:06d}.pt", 2_000, seed=5)))
-    trained = fid(real, features(ganzoo.sample(run.dir, 2_000, seed=5)))
-    print(f"stylegan-lite on shapes: FD {early:.1f} at step {EARLY} -> {trained:.1f} at step {STEPS} "
-          f"({early / trained:.1f}x)")
-    assert early / trained >= 1.6, (early, trained)
+def test_stylegan_lite_learns_digits(tmp_path) -> None:
+    """600 steps at 32 px: measured Frechet distance in the digits classifier's features 7x
+    real-vs-real and 21 % of samples recognised with confidence >= 0.9. The untrained
+    generator (flat grey images) sits at 15x and 1 %; with G's loss sign flipped, 43x and 0 %.
+    bench/quality.py measures the default nets' long run on shapes."""
+    run = ganzoo.train("stylegan-lite", "digits", out=tmp_path, steps=600, precision="fp32", threads=1, quiet=True,
+                       sample_every=10**6, checkpoint_every=10**6, **SMALL)
+    judged = judge_images(ganzoo.sample(run.dir, 1_000, seed=5), "digits")
+    print(f"stylegan-lite on digits: {judged}")
+    assert judged["fd_ratio"] <= 12 and judged["recognised"] >= 0.08, judged

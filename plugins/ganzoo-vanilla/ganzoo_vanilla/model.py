@@ -103,10 +103,14 @@ class VanillaGAN(GanModel):
             real.requires_grad_(r1 > 0)
             # ctx.augment (--augment on images; the identity otherwise): D sees real and fake
             # through the same random transforms; R1 differentiates through them to the real input
+            seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
             with ctx.autocast():
-                real_scores = self.D(ctx.augment(real))
-                loss_d = self.loss.d_loss(real_scores, self.D(ctx.augment(fake)))
+                real_scores = self.D(seen_real)
+                loss_d = self.loss.d_loss_pair(real_scores, self.D(seen_fake))
             ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
+            penalty = self.loss.penalty(self.D, seen_real, seen_fake)  # a loss's D term (WGAN-GP's), if any
+            if penalty is not None:
+                loss_d = loss_d + penalty
             if r1 > 0:
                 (grad,) = torch.autograd.grad(real_scores.float().sum(), real, create_graph=True)
                 loss_d = loss_d + r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
@@ -115,7 +119,8 @@ class VanillaGAN(GanModel):
         # one step of G: descend log(1 - D(G(z))), or ascend log D(G(z)) (non-saturating)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(self.noise(len(real), real.device)))))
+            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(self.noise(len(real), real.device)))),
+                                          lambda: self.D(ctx.augment(real.detach())))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

@@ -112,7 +112,7 @@ class WassersteinGAN(GanModel):
             real, fake = ctx.augment(real), ctx.augment(fake)
             with ctx.autocast():
                 real_scores, fake_scores = self.D(real), self.D(fake)
-                loss_d = self.loss.d_loss(real_scores, fake_scores)
+                loss_d = self.loss.d_loss_pair(real_scores, fake_scores)
             ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
             penalty = self.loss.penalty(self.D, real, fake)  # full precision: a gradient of a gradient
             total = loss_d if penalty is None else loss_d + penalty
@@ -127,8 +127,8 @@ class WassersteinGAN(GanModel):
             figures["penalty"] = penalty.detach()
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss(self.D(ctx.augment(self.G(torch.randn(len(real), self.G.latent_dim,
-                                                                            device=real.device)))))
+            fake = self.G(torch.randn(len(real), self.G.latent_dim, device=real.device))
+            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(fake)), lambda: self.D(real))  # real: augmented above
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": total.detach(), "loss_G": loss_g.detach(), **figures}

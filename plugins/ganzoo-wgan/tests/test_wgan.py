@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +9,7 @@ import torch
 from torch import nn
 
 import ganzoo
-import ganzoo.data as gdata
-from ganzoo.metrics.modes import mode_coverage
+from ganzoo.testing import judge_points
 from ganzoo.training.checkpoint import load
 
 
@@ -59,42 +56,26 @@ def test_penalty_is_logged_and_moves_the_critic_towards_unit_gradients(tmp_path)
     assert rows[-1]["penalty"] < rows[0]["penalty"]
 
 
-def train_seeds_side_by_side(model: str, seeds: list[int], out: Path, *flags: str) -> list[Path]:
-    """``ganzoo train MODEL --data ring`` with its defaults, one process of one thread per seed,
-    all at once: on a 2-core CPU two seeds cost the wall time of one."""
-    logs = {seed: out / f"seed{seed}.log" for seed in seeds}
-    jobs = {seed: subprocess.Popen([sys.executable, "-m", "ganzoo", "train", model, "--data", "ring", "--seed",
-                                    str(seed), "--out", str(out / f"seed{seed}"), "--quiet", "--set", "threads=1",
-                                    "--sample-every", "1000000", "--checkpoint-every", "1000000", *flags],
-                                   stdout=subprocess.DEVNULL, stderr=logs[seed].open("w")) for seed in seeds}
-    try:
-        for seed, job in jobs.items():
-            assert job.wait(timeout=3_000) == 0, logs[seed].read_text()
-    finally:
-        for job in jobs.values():
-            job.kill()  # a no-op for a finished process; frees the cores after a failure
-    runs = [list((out / f"seed{seed}").iterdir()) for seed in seeds]
-    assert all(len(folders) == 1 for folders in runs), runs
-    return [folders[0] for folders in runs]
-
-
-def ring_scores(runs: list[Path]) -> list:
-    data = gdata.load("ring")
-    return [mode_coverage(ganzoo.sample(run, 2_500, seed=1), data.info["centres"], data.info["std"]) for run in runs]
+def ring_score(model: str, steps: int, tmp_path: Path):
+    """``model`` at its defaults but ``steps``, seed 0, on the ring; 2,500 samples judged."""
+    run = ganzoo.train(model, "ring", out=tmp_path, steps=steps, threads=1, quiet=True, sample_every=10**6,
+                       checkpoint_every=10**6)
+    return judge_points(ganzoo.sample(run.dir, 2_500, seed=1), "ring")
 
 
 @pytest.mark.slow
-def test_wgan_gp_covers_the_ring_on_two_seeds(tmp_path) -> None:
-    """Defaults (10k steps, lambda 0.1 on points), seeds 0 and 1 side by side: measured 8/8 modes
-    and 95.3 % / 94.7 % high quality (five seeds: 94.7-95.6 %; with lambda 10 seed 1 gave 1.3 %)."""
-    scores = ring_scores(train_seeds_side_by_side("wgan-gp", [0, 1], tmp_path))
-    assert all(s.modes_covered >= 7 and s.high_quality >= 0.90 for s in scores), [str(s) for s in scores]
+def test_wgan_gp_learns_the_ring(tmp_path) -> None:
+    """1,500 of the default 10k steps (about 45 s on one thread): measured 8/8 modes with
+    50.2 % (seed 0) and 46.7 % (seed 1) of samples high quality; with G's loss sign flipped,
+    0 modes. bench/quality.py trains the full defaults on five seeds."""
+    score = ring_score("wgan-gp", 1_500, tmp_path)
+    assert score.modes_covered >= 7 and score.high_quality >= 0.25, str(score)
 
 
 @pytest.mark.slow
-def test_wgan_clipping_covers_seven_modes_on_two_seeds(tmp_path) -> None:
-    """Defaults (lr 2e-4 decaying over 10k steps, EMA), seeds 0 and 1 side by side. Clipping
-    keeps the critic too simple for sharp modes, so high quality stays low: measured 8/8 modes
-    at 39.9 % / 34.4 % (five seeds: 7-8 modes, 28-56 %; the paper's settings: 4-5 modes, ~1 %)."""
-    scores = ring_scores(train_seeds_side_by_side("wgan", [0, 1], tmp_path))
-    assert all(s.modes_covered >= 7 and s.high_quality >= 0.20 for s in scores), [str(s) for s in scores]
+def test_wgan_clipping_learns_the_ring(tmp_path) -> None:
+    """2,500 of the default 10k steps (the lr decay compressed into them; about 45 s): measured
+    8/8 (seed 0) and 7/8 (seed 1) modes. Clipping keeps the critic simple, so few samples are
+    sharp this early (2 %). With G's loss sign flipped: 0 modes."""
+    score = ring_score("wgan", 2_500, tmp_path)
+    assert score.modes_covered >= 6, str(score)
