@@ -32,7 +32,9 @@ def test_eval_names_the_translated_split_once_and_reports_progress(tmp_path: Pat
     footer = result.stdout.split("\n\nmodel ", 1)[1]
     assert "40 test images per domain translated, compared with the train split" in footer, footer
     assert "(train split)" not in footer, footer
-    assert "training the domain judge" in result.stderr and "translating 40 + 40 images" in result.stderr, \
+    # progress: the translations always; the judge's training when this is the session's first use of it
+    # (the test session shares one cache between its workers)
+    assert "translating 40 + 40 images" in result.stderr and result.stderr.count("training the domain judge") <= 1, \
         result.stderr
 
 

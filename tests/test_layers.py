@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ganzoo"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("ganzoo.cli", "ganzoo.cli.*", "ganzoo.__main__")),
     ("api", ("ganzoo", "ganzoo.testing", "ganzoo.plugin")),
-    ("services", ("ganzoo.evaluation", "ganzoo.export", "ganzoo.translation", "ganzoo.live_eval", "ganzoo.styles",
+    ("services", ("ganzoo.compare_results", "ganzoo.compare", "ganzoo.evaluation", "ganzoo.export", "ganzoo.translation", "ganzoo.live_eval", "ganzoo.styles",
                   "ganzoo.report", "ganzoo.report.*",
                   "ganzoo.publish", "ganzoo.model_card")),
     ("training", ("ganzoo.training", "ganzoo.training.*")),

@@ -20,6 +20,7 @@ from ganzoo.registry import load_builder
 
 #: command name -> "module:attribute"; kept sorted as `ganzoo --help` shows it.
 COMMANDS = {
+    "compare": "ganzoo.cli.compare:compare_cmd",
     "data": "ganzoo.cli.data:data_group",
     "datasets": "ganzoo.cli.catalog:datasets_cmd",
     "eval": "ganzoo.cli.evaluate:eval_cmd",

@@ -24,6 +24,9 @@ CHOICE_DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
 @click.option("--preset", help="A named bundle of settings the model offers (ganzoo info MODEL lists them).")
 @click.option("--steps", type=int, help="Training iterations (generator steps).")
 @click.option("--epochs", type=float, help="Train for this many passes over the data instead of --steps.")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True),
+              help="A wall-clock budget: stop after this many minutes of training (checkpointed; --steps still caps "
+                   "the run and plans its lr schedule). Resume it to train longer.")
 @click.option("--batch-size", type=int)
 @click.option("--lr", type=float, help="Learning rate (the model's default otherwise).")
 @click.option("--loss", help="Adversarial loss by name (ganzoo losses).")

@@ -120,12 +120,25 @@ def _report_bad(found: Scan, strict: bool) -> None:
                   "(--strict-data makes this an error)", DataWarning, stacklevel=3)
 
 
+def default_size(found: Scan) -> int:
+    """A folder's image size when none is asked for: the smallest power of two that holds the
+    images' typical (median) shorter side, from 32 to DEFAULT_IMAGE_SIZE px, so that 28 px digits
+    train at 32 px (a quarter of the work of 64 px) and photos at 64 px."""
+    sides = sorted(min(size) for size, count in found.sizes.items() for _ in range(count))
+    if not sides:
+        return DEFAULT_IMAGE_SIZE
+    typical, size = sides[len(sides) // 2], 32
+    while size < typical and size < DEFAULT_IMAGE_SIZE:
+        size *= 2
+    return size
+
+
 def build_folder(path: str | Path, *, image_size: int | None = None, channels: int | None = None,
                  strict: bool = False, seed: int = 0, preload_limit: int = PRELOAD_LIMIT_BYTES,
                  **_: object) -> GanData:
     found = scan(path)
     _report_bad(found, strict)
-    size = image_size or DEFAULT_IMAGE_SIZE
+    size = image_size or default_size(found)
     chans = channels or (1 if found.all_grey else 3)
 
     def make(files: list[Path], labels: list[int] | None = None) -> Dataset:

@@ -47,7 +47,7 @@ import torch
 from torch import nn
 
 from ganzoo.data.cache import cached_tensors, progress
-from ganzoo.metrics.classifier import SmallClassifier
+from ganzoo.metrics.classifier import SmallClassifier, judge_threads
 from ganzoo.metrics.scores import fid
 
 VERSION = 2  # 2: a third class, "neither domain", trained on what bad translators produce; 32 px input
@@ -170,6 +170,7 @@ def _judge_size(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.enable_grad()  # callers may be scoring under no_grad when the judge is first needed
+@judge_threads()  # the same judge on every machine and under every thread count
 def _train(a: torch.Tensor, b: torch.Tensor, seed: int = 0) -> DomainJudge:
     """TRAIN_STEPS of Adam on batches of real A, real B and fresh failures, all at the
     judge's own input size (so the failures cost a quarter of what they would at 64 px)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import GanzooError
+from ganzoo.training import best
 from ganzoo.training.run_record import RUN_RECORD, read as read_record
 
 #: adaptive augmentation's p and r_t (``--augment ada``): probabilities in [0, 1] and [-1, 1], plotted on their own
@@ -36,6 +37,7 @@ class Checkpoint:
     size: int
     modified: str
     is_last: bool = False
+    best: str = ""  # for best.pt: "fid 12.3 at step 4000", the score that made it the best
 
 
 @dataclass
@@ -207,6 +209,7 @@ def _checkpoints(folder: Path) -> list[Checkpoint]:
     if not folder.is_dir():
         return []
     last = folder / "last.pt"
+    record = best.read(folder)
     found: list[Checkpoint] = []
     for path in sorted(folder.glob("*.pt"), key=lambda p: (p.name == "last.pt", p.name)):
         is_last = last.exists() and os.path.samefile(path, last)
@@ -216,6 +219,9 @@ def _checkpoints(folder: Path) -> list[Checkpoint]:
         found.append(Checkpoint(path.name, _step_of(path), stat.st_size,
                                 _dt.datetime.fromtimestamp(stat.st_mtime).isoformat(sep=" ", timespec="seconds"),
                                 is_last=is_last))
+        if path.name == best.BEST_FILE and record:
+            found[-1].step = record.get("step")
+            found[-1].best = f"the best: {record.get('metric')} {record.get('value', 0):.4g} at step {record.get('step')}"
     return found
 
 

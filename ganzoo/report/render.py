@@ -145,7 +145,8 @@ def _config(r: RunReport) -> str:
 
 
 def _checkpoints(r: RunReport) -> str:
-    rows = [[c.name + ("  (last.pt)" if c.is_last else ""), c.step, f"{c.size / 1e6:.1f} MB", c.modified]
+    rows = [[c.name + ("  (last.pt)" if c.is_last else "") + (f"  ({c.best})" if c.best else ""), c.step,
+             f"{c.size / 1e6:.1f} MB", c.modified]
             for c in r.checkpoints]
     body = _table(["file", "step", "size", "written"], rows) if rows else '<p class="note">No checkpoints.</p>'
     return f'<section id="checkpoints"><h2>Checkpoints</h2>{body}</section>'

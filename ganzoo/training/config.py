@@ -28,6 +28,7 @@ from ganzoo.errors import GanzooError
 TRAINER_DEFAULTS: dict[str, Any] = {
     "steps": 2_000,
     "epochs": None,
+    "minutes": None,  # a wall-clock budget: stop (checkpointed) after this many minutes of training
     "batch_size": 64,
     "lr": 2e-4,
     "loss": "non-saturating",
@@ -216,6 +217,9 @@ def _check(config: dict[str, Any], types: Mapping[str, Any]) -> None:
         raise ConfigError(f"num_workers must be 0 (load in the training process) or more, not {config['num_workers']!r}.")
     if not isinstance(config["lr"], (int, float)) or isinstance(config["lr"], bool) or config["lr"] <= 0:
         raise ConfigError(f"lr must be a positive number, not {config['lr']!r}.")
+    minutes = config.get("minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0):
+        raise ConfigError(f"minutes must be a positive number, not {minutes!r}.")
     if not isinstance(config["eval_every"], int) or config["eval_every"] < 0:
         raise ConfigError(f"eval_every must be 0 (off) or a positive integer, not {config['eval_every']!r}.")
     _check_augment(config)

@@ -54,6 +54,10 @@ class Clock:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def past(self, minutes: float | None) -> bool:
+        """Whether a wall-clock budget of ``minutes`` (None: none) is spent."""
+        return minutes is not None and self.elapsed() >= minutes * 60
+
     def quiet_for(self) -> float:
         return time.perf_counter() - self.window_start
 

@@ -29,7 +29,7 @@ from ganzoo.training.config import ConfigError
 
 #: settings a resumed run may change
 CHANGEABLE = frozenset({
-    "steps", "epochs", "lr", "lr_restart", "device", "precision", "channels_last", "threads", "num_workers",
+    "steps", "epochs", "minutes", "lr", "lr_restart", "device", "precision", "channels_last", "threads", "num_workers",
     "compile", "sample_every", "sample_count", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every",
     "eval_metrics", "eval_samples", "eval_features", "strict_data",
 })

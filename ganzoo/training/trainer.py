@@ -33,7 +33,7 @@ from ganzoo.plugins import get_host
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
-from ganzoo.training import rundir, state
+from ganzoo.training import best, rundir, state
 from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError, layered, read_config_file
 from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
@@ -236,6 +236,9 @@ class Trainer:
             self._say(f"step {self.run.step}: preparing the evaluator (feature network, real features) ...")
             self._evaluate = self._make_evaluator(self)
         results = self._evaluate()
+        if best.keep_if_best(self.run.checkpoints_dir, self.run.step, results["scores"],
+                             lambda path: ckpt.atomic_save(state.capture(self, {"0": ckpt.rng_state()}), path)):
+            self._say(f"step {self.run.step}: the best score so far; kept as {self.run.checkpoints_dir / best.BEST_FILE}")
         numbers = {f"eval/{k}": float(v) for k, v in results["scores"].items() if isinstance(v, (int, float))}
         self.host.hook.ganzoo_train_step_end(run=self.run, step=self.run.step, metrics=numbers)
         self.host.hook.ganzoo_evaluate(run=self.run, step=self.run.step, results=results)
@@ -287,7 +290,7 @@ class Trainer:
         try:
             for net in self.model.nets().values():
                 net.train()
-            while run.step < self.total_steps and not self._stop_requested:
+            while run.step < self.total_steps and not self._stop_requested and not self.clock.past(cfg["minutes"]):
                 ctx.step = run.step
                 self.log.add(run.step + 1, {**self.model.train_step(next(self.stream), ctx), **self.augment.figures()})
                 self._step_schedulers()

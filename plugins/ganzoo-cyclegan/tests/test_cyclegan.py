@@ -117,21 +117,24 @@ def test_translate_api_keeps_shape_and_rejects_wrong_sizes(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_cyclegan_learns_to_translate_sketches_into_photos_and_back(tmp_path) -> None:
-    """600 iterations at 32 px (~1 min). Measured with judge v2 (A / B / neither), seed 0, trained
-    vs untrained: Fréchet distance to the target over the domain gap 0.61 vs 1.34 (A->B) and
-    0.46 vs 1.60 (B->A); cycle L1 0.052 vs 0.381 (A) and 0.112 vs 0.183 (B); called the target
-    domain 0 % / 0.5 % vs 0 % / 0 %. The grids agree with the judge: after 600 iterations the
-    photos are shapeless orange blobs and the sketches lack outlines, so this checks that
-    training moves every figure the right way, not that the result is good (judge v1, A vs B
-    only, called these 100 % / 100 % with distances a fortieth of the gap)."""
+    """Small nets (ngf = ndf = 8, 2 residual blocks), 500 iterations at 32 px, fp32 on one thread:
+    about 25 s, plus the domain judge's training on first use (about 35 s, once per machine).
+    Measured, trained vs untrained, judge v2 (A / B / neither): Fréchet distance to the target
+    domain 0.58-0.61x the untrained one A->B and 0.31-0.51x B->A (300 and 600 iterations),
+    over the domain gap 0.66-0.71 and 0.43-0.70 (untrained 1.15 and 1.37); cycle L1 0.05-0.06
+    vs 0.46 (A) and 0.12 vs 0.19 (B). With G's adversarial loss sign flipped: 1.03-1.12x and
+    0.72-0.81x, over the gap 1.18-1.28 and 0.99-1.11. After so few iterations the photos are
+    shapeless blobs and the judge calls almost nothing the target domain: this checks that
+    training moves every figure the right way, not that the result is good."""
     from ganzoo.loading import load_model, translate
 
     data = gdata.load("sketches2photos", image_size=32)
     judge = domain_classifier(data)
-    run = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path, image_size=32, ngf=16, ndf=16, n_blocks=4,
-                       steps=600, checkpoint_every=600, sample_every=600, quiet=True)
-    untrained = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path / "untrained", image_size=32, ngf=16,
-                             ndf=16, n_blocks=4, steps=1, lr=1e-12, checkpoint_every=1, sample_every=1, quiet=True)
+    small = dict(image_size=32, ngf=8, ndf=8, n_blocks=2, precision="fp32", threads=1, quiet=True)
+    run = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path, steps=500, checkpoint_every=500,
+                       sample_every=500, **small)
+    untrained = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path / "untrained", steps=1, lr=1e-12,
+                             checkpoint_every=1, sample_every=1, **small)
     scores = {}
     for name, r in (("trained", run), ("untrained", untrained)):
         loaded = load_model(r.dir)
@@ -140,10 +143,10 @@ def test_cyclegan_learns_to_translate_sketches_into_photos_and_back(tmp_path) ->
     print(scores)
     assert trained.real_a_as_a > 0.95 and trained.real_b_as_b > 0.95  # the judge itself works
     assert before.a2b_as_b <= 0.2 and before.b2a_as_a <= 0.2, scores  # untrained output is not the target
-    # translations move towards the target domain in the judge's features: the distance at least
-    # falls by 40 % (A->B) and half (B->A), and ends inside the gap between the real domains (untrained: beyond it)
-    assert trained.fd_a2b < 0.6 * before.fd_a2b and trained.fd_b2a < 0.5 * before.fd_b2a, scores
-    assert trained.fd_a2b_rel < 0.8 and trained.fd_b2a_rel < 0.7, trained
+    # translations move towards the target domain in the judge's features, and end inside the gap
+    # between the real domains (untrained: beyond it)
+    assert trained.fd_a2b < 0.8 * before.fd_a2b and trained.fd_b2a < 0.6 * before.fd_b2a, scores
+    assert trained.fd_a2b_rel < 0.9 and trained.fd_b2a_rel < 0.8, trained
     assert trained.cycle_l1_a < 0.5 * before.cycle_l1_a and trained.cycle_l1_b < 0.75 * before.cycle_l1_b, scores
 
 

@@ -1,0 +1,226 @@
+"""``ganzoo compare``: several models or settings, trained on the same data under the same
+budget over several seeds, scored by one evaluator at the same checkpoints.
+
+A comparison is a folder. ``plan.json`` holds what it compares (recipes, data, seeds,
+budget, evaluation); ``runs/<recipe>/seed<k>/`` holds one normal run folder per row,
+trained by ``ganzoo train`` in a process of its own with ``--eval-every`` (so every row
+keeps ``checkpoints/best.pt``). Rows run one after another, or ``parallel`` at a time,
+each on its share of the cores. Killing a comparison loses at most the steps since each
+row's last checkpoint: running it again with the same ``--out`` resumes every row that
+had not finished and skips those that had. When all rows are done it writes
+``results.json``, ``results.md`` (one table: the median over seeds of each recipe's final
+and best score, its steps and minutes), ``curves.png`` (score against minutes and
+against steps, one line per row) and ``grids.png`` (each recipe's samples side by side,
+seed 0, from its best checkpoint).
+
+A recipe is ``MODEL`` or ``LABEL=MODEL:key=value,key=value`` (any setting of
+``ganzoo train --set``), e.g. ``sn-hinge=dcgan:d_norm=spectral,loss=hinge``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganzoo.data import check_compatible, kind_of
+from ganzoo.errors import GanzooError
+from ganzoo.files import atomic_write
+from ganzoo.plugins import get_host
+from ganzoo.training import best
+from ganzoo.training.config import layered, parse_set
+
+PLAN_FILE = "plan.json"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    label: str
+    model: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a comparison trains and how it scores; equal plans are the same comparison."""
+
+    recipes: tuple[Recipe, ...]
+    data: str
+    seeds: tuple[int, ...]
+    steps: int | None
+    minutes: float | None
+    eval_every: int
+    eval_samples: int
+    features: str = "classifier"
+
+    def rows(self) -> list[tuple[Recipe, int]]:
+        return [(r, s) for r in self.recipes for s in self.seeds]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "recipes": [asdict(r) for r in self.recipes], "seeds": list(self.seeds)}
+
+
+def parse_recipe(text: str) -> Recipe:
+    """``MODEL`` or ``LABEL=MODEL:key=value,...`` (one line naming the form on a bad one)."""
+    label, _, rest = text.partition("=") if "=" in text.split(":")[0] else ("", "", text)
+    model, _, settings = rest.partition(":")
+    if not model:
+        raise GanzooError(f"recipe {text!r} names no model: write MODEL or LABEL=MODEL:key=value,key=value.")
+    pairs = [p for p in settings.split(",") if p.strip()]
+    return Recipe(label or (model if not pairs else f"{model}-" + "-".join(p.replace("=", "") for p in pairs)),
+                  model, parse_set(pairs))
+
+
+def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None, minutes: float | None,
+              eval_every: int, eval_samples: int, features: str = "classifier") -> Plan:
+    """The plan, every recipe checked (model, settings, model/data fit) before anything runs."""
+    if not recipes:
+        raise GanzooError("name at least one recipe to compare (MODEL, or LABEL=MODEL:key=value,...).")
+    if steps is None and minutes is None:
+        raise GanzooError("give the comparison a budget: --steps N, --minutes M, or both.")
+    if eval_every <= 0:
+        raise GanzooError(f"--eval-every must be a positive number of steps, not {eval_every}.")
+    parsed = [parse_recipe(r) for r in recipes]
+    labels = [r.label for r in parsed]
+    if len(set(labels)) != len(labels):
+        raise GanzooError(f"two recipes share a label ({', '.join(sorted({x for x in labels if labels.count(x) > 1}))}): "
+                          "give each its own with LABEL=MODEL:....")
+    registry = get_host().registry
+    for recipe in parsed:
+        spec = registry.get_model(recipe.model)
+        check_compatible(spec, kind_of(data, registry), data, registry)
+        layered(spec, saved=None, file_layer={}, overrides={**recipe.settings, **({"steps": steps} if steps else {})})
+    if not seeds:
+        raise GanzooError("give at least one seed (--seeds 0,1,2).")
+    return Plan(tuple(parsed), str(data), tuple(seeds), steps, minutes, eval_every, eval_samples, features)
+
+
+def open_folder(out: Path, plan: Plan) -> None:
+    """Start ``out`` with ``plan``, or check that it already holds the same comparison."""
+    path = out / PLAN_FILE
+    if path.exists():
+        held = json.loads(path.read_text())
+        if held != json.loads(json.dumps(plan.as_dict())):
+            raise GanzooError(f"{str(out)!r} holds another comparison (its {PLAN_FILE} differs): give the same "
+                              "recipes, data, seeds and budget to resume it, or pick another --out.")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(plan.as_dict(), indent=1) + "\n"))
+
+
+def row_folder(out: Path, recipe: Recipe, seed: int) -> Path:
+    return out / "runs" / recipe.label / f"seed{seed}"
+
+
+def run_dir(folder: Path) -> Path | None:
+    """The run folder ``ganzoo train`` made inside a row's folder, if it made one."""
+    found = sorted(p for p in folder.glob("*/config.json")) if folder.exists() else []
+    return found[0].parent if found else None
+
+
+def row_state(folder: Path, plan: Plan) -> tuple[str, float]:
+    """("todo" | "resume" | "done", training minutes spent so far) of one row."""
+    run = run_dir(folder)
+    if run is None or not (run / "checkpoints" / "last.pt").exists():
+        return "todo", 0.0
+    spent = sum(p[-1][1] for p in [elapsed(run)] if p) / 60
+    record = json.loads((run / "run.json").read_text()) if (run / "run.json").exists() else {}
+    reached = record.get("status") == "finished" and (
+        (plan.steps is not None and record.get("end_step") == plan.steps)
+        or (plan.minutes is not None and spent >= plan.minutes * 0.999))
+    return ("done" if reached else "resume"), spent
+
+
+def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int) -> list[str]:
+    """The ``ganzoo train`` line of one row: a new run, or a resume of the row's run."""
+    budget = [*(["--steps", str(plan.steps)] if plan.steps else []),
+              *(["--minutes", f"{max(plan.minutes - row_state(folder, plan)[1], 0.05):.3f}"] if plan.minutes else [])]
+    common = ["--quiet", "--set", f"threads={threads}"]
+    run = run_dir(folder)
+    if run is not None and (run / "checkpoints" / "last.pt").exists():
+        return [sys.executable, "-m", "ganzoo", "train", "--resume", str(run), *budget, *common]
+    settings = [x for k, v in recipe.settings.items() for x in ("--set", f"{k}={json.dumps(v)}")]
+    return [sys.executable, "-m", "ganzoo", "train", recipe.model, "--data", plan.data, "--seed", str(seed),
+            "--out", str(folder), "--eval-every", str(plan.eval_every), "--checkpoint-every", str(plan.eval_every),
+            "--eval-samples", str(plan.eval_samples), "--sample-every", str(plan.eval_every),
+            "--set", f"eval_features={plan.features}",
+            *settings, *budget, *common]
+
+
+def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None:
+    """Train every row not yet done, ``parallel`` at a time; one failing row fails the
+    comparison (after the others that are running have finished) with its one-line error."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = max(1, cores // max(parallel, 1))
+    todo = [(r, s) for r, s in plan.rows() if row_state(row_folder(out, r, s), plan)[0] != "done"]
+    say(f"compare: {len(plan.rows()) - len(todo)} of {len(plan.rows())} rows done; training {len(todo)}, "
+        f"{parallel} at a time")
+    running: list[tuple[str, subprocess.Popen, Path]] = []
+    failures: list[str] = []
+    try:
+        while todo or running:
+            while todo and len(running) < parallel:
+                recipe, seed = todo.pop(0)
+                folder = row_folder(out, recipe, seed)
+                folder.mkdir(parents=True, exist_ok=True)
+                log = folder / "train.log"
+                with log.open("a") as handle:
+                    job = subprocess.Popen(command(plan, recipe, seed, folder, threads), stdout=handle,
+                                           stderr=subprocess.STDOUT)
+                running.append((f"{recipe.label} seed {seed}", job, log))
+            for entry in list(running):
+                name, job, log = entry
+                if job.poll() is None:
+                    continue
+                running.remove(entry)
+                if job.returncode == 0:
+                    say(f"compare: {name} done")
+                else:
+                    lines = [x for x in log.read_text().splitlines() if x.strip()]
+                    failures.append(f"{name}: {lines[-1] if lines else f'exit code {job.returncode}'}")
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        for _, job, _ in running:
+            job.wait()  # the rows got Ctrl-C too: each saves a checkpoint and stops
+        raise
+    if failures:
+        raise GanzooError(f"{len(failures)} row(s) failed ({failures[0]}); fix it and run the same command to resume.")
+
+
+def elapsed(run: Path) -> list[tuple[int, float]]:
+    """(step, training seconds since the run began) from ``metrics.jsonl``, with each resume's
+    clock, which restarts at zero, added on to the time before it."""
+    points, offset, last = [], 0.0, 0.0
+    path = run / "metrics.jsonl"
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+    for row in rows:
+        if "seconds" not in row:
+            continue
+        if row["seconds"] < last:
+            offset += last
+        last = row["seconds"]
+        points.append((int(row["step"]), offset + float(row["seconds"])))
+    return points
+
+
+def curve(run: Path) -> list[dict[str, float]]:
+    """The run's scores at its evaluation steps: {step, minutes, score}, the score being the
+    headline that also picks the best checkpoint (ganzoo.training.best)."""
+    path = run / "metrics.jsonl"
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+    times = dict(elapsed(run))
+    points = []
+    for row in rows:
+        scores = {k.removeprefix("eval/"): v for k, v in row.items() if k.startswith("eval/")}
+        chosen = best.headline(scores) if scores else None
+        if chosen is None:
+            continue
+        step = int(row["step"])
+        seconds = times.get(step, max((t for s, t in times.items() if s <= step), default=0.0))
+        points.append({"step": step, "minutes": seconds / 60, "score": chosen[1], "metric": chosen[0]})
+    return points

@@ -1,0 +1,69 @@
+"""`ganzoo compare`: rows are normal run folders scored alike; a comparison stopped by
+Ctrl-C resumes with nothing lost; bad input is one line before anything trains."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+RECIPES = ["vanilla", "narrow=vanilla:hidden=64"]
+
+
+def compare(out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "ganzoo", "compare", *RECIPES, "--data", "ring", "--seeds", "0", "--steps", "600",
+            "--eval-every", "300", "--eval-samples", "300", "--parallel", "2", "--out", str(out), *extra]
+
+
+def test_compare_resumes_after_ctrl_c_and_writes_one_table(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    first = subprocess.Popen(compare(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("runs/vanilla/seed0/*/checkpoints/step-000300.pt")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGINT)  # Ctrl-C reaches the comparison and its running row
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 130, err
+    again = subprocess.run(compare(out), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert [r["recipe"] for r in results["recipes"]] == ["vanilla", "narrow"]
+    assert len(results["rows"]) == 2 and all(r["steps"] == 600 for r in results["rows"])
+    assert all([p["step"] for p in r["curve"]] == [300, 600] for r in results["rows"])  # the same checkpoints
+    assert all(r["metric"] == "modes+high_quality" and r["best"] >= r["last"] for r in results["rows"])
+    interrupted = Path(next(r["run"] for r in results["rows"] if r["recipe"] == "vanilla" and r["seed"] == 0))
+    assert json.loads((interrupted / "config.json").read_text())["resumes"]  # continued, not started again
+    assert all(len(list(p.glob("*/config.json"))) == 1 for p in (out / "runs").glob("*/seed*"))
+    assert "| narrow | vanilla | hidden=64 |" in (out / "results.md").read_text()
+    assert (out / "curves.png").stat().st_size > 0
+    third = subprocess.run(compare(out), capture_output=True, text=True, timeout=120)  # all done: nothing trains
+    assert third.returncode == 0 and "2 of 2 rows done" in third.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nosuchgan", "--data", "ring", "--steps", "5"], "unknown model 'nosuchgan'"),
+    (["vanilla", "--data", "ring"], "give the comparison a budget"),
+    (["vanilla:hidden=abc", "--data", "ring", "--steps", "5"], "hidden must be"),
+    (["cyclegan", "--data", "ring", "--steps", "5"], "trains on unpaired-images"),
+    (["a=vanilla", "a=wgan", "--data", "ring", "--steps", "5"], "share a label"),
+])
+def test_bad_input_is_one_line_before_anything_trains(tmp_path: Path, run_cli, args: list[str], message: str) -> None:
+    done = run_cli("compare", *args, "--out", str(tmp_path / "c"))
+    lines = [x for x in done.stderr.splitlines() if x.strip() and not x.startswith("TORCH_IMPORTED")]
+    assert done.returncode == 1 and len(lines) == 1 and message in lines[0], done.stderr
+    assert not (tmp_path / "c" / "runs").exists()
+
+
+def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path, run_cli) -> None:
+    from ganzoo.compare import make_plan, open_folder
+
+    open_folder(tmp_path, make_plan(["vanilla"], "ring", [0], 10, None, 5, 10))
+    done = run_cli("compare", "wgan", "--data", "ring", "--steps", "10", "--out", str(tmp_path))
+    assert done.returncode == 1 and "holds another comparison" in done.stderr
