@@ -31,6 +31,7 @@ from typing import Any
 from ganzoo.data import check_compatible, kind_of
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
+from ganzoo.paths import is_path
 from ganzoo.plugins import get_host
 from ganzoo.training import best
 from ganzoo.training.config import layered, parse_set
@@ -97,7 +98,10 @@ def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None
         layered(spec, saved=None, file_layer={}, overrides={**recipe.settings, **({"steps": steps} if steps else {})})
     if not seeds:
         raise GanzooError("give at least one seed (--seeds 0,1,2).")
-    return Plan(tuple(parsed), str(data), tuple(seeds), steps, minutes, eval_every, eval_samples, features)
+    # a folder as an absolute path, so that every row (each run from the comparison's own folder,
+    # where nothing shadows a dataset's name) reads the same data
+    data = str(Path(data).expanduser().resolve()) if is_path(data) else str(data)
+    return Plan(tuple(parsed), data, tuple(seeds), steps, minutes, eval_every, eval_samples, features)
 
 
 def open_folder(out: Path, plan: Plan) -> None:
@@ -170,8 +174,8 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
                 folder.mkdir(parents=True, exist_ok=True)
                 log = folder / "train.log"
                 with log.open("a") as handle:
-                    job = subprocess.Popen(command(plan, recipe, seed, folder, threads), stdout=handle,
-                                           stderr=subprocess.STDOUT)
+                    job = subprocess.Popen(command(plan, recipe, seed, folder.resolve(), threads), stdout=handle,
+                                           stderr=subprocess.STDOUT, cwd=out)
                 running.append((f"{recipe.label} seed {seed}", job, log))
             for entry in list(running):
                 name, job, log = entry

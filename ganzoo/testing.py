@@ -2,7 +2,7 @@
 that checks a distribution's models honour ganzoo's contracts.
 
 ```python
-# tests/test_conformance.py of a plugin
+# tests/test_mygan.py of a plugin (the file `ganzoo new-plugin mygan` writes)
 from ganzoo.testing import PluginConformance
 
 

@@ -173,3 +173,19 @@ def test_two_runs_started_at_once_get_their_own_folders(tmp_path: Path) -> None:
     for r in runs:
         steps = [__import__("json").loads(x)["step"] for x in (r / "metrics.jsonl").read_text().splitlines()]
         assert steps == sorted(set(steps))  # no run's rows written twice
+
+
+@pytest.mark.parametrize("nproc", [1, 2])
+def test_an_error_inside_a_plugins_training_step_is_one_line(tmp_path: Path, fixture_site, nproc: int) -> None:
+    """A bug in plugin code (not bad input) still ends in one line that names where it came
+    from and how to see the traceback, and the run keeps what it had saved."""
+    fixture_site("ganzoo-fixture-models")
+    env = {"GANZOO_LOAD_PLUGINS": "ganzoo-fixture-models"}
+    done = ganzoo_cli("train", "tinygan", "--data", "ring", "--steps", "20", "--checkpoint-every", "5", "--nproc",
+                      str(nproc), "--set", "fail_at_step=12", "--out", str(tmp_path / "runs"), "--quiet",
+                      home=tmp_path / "home", cwd=tmp_path, extra_env=env)
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert "RuntimeError" in lines[0] and "ganzoo_fixture_models" in lines[0] and "--traceback" in lines[0], lines
+    assert "Traceback" not in done.stderr
+    assert list((tmp_path / "runs").glob("tinygan-ring-*/checkpoints/step-000010.pt"))  # saved work is kept

@@ -29,7 +29,7 @@ from ganzoo.cli.output import echo_json, echo_table
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def eval_cmd(source: str, data: str | None, metrics: str | None, features: str, features_weights: str | None,
              count: int | None, split: str, seed: int, device: str, out: str | None, as_json: bool) -> None:
-    """Score SOURCE (a run folder or checkpoint) against real data.
+    """Score SOURCE (a run folder, a checkpoint file, or pretrained weights by name: vanilla.ring) against real data.
 
     \b
     ganzoo eval runs/dcgan-shapes-...                    FID, KID, precision/recall (offline classifier)

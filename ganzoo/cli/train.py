@@ -148,7 +148,7 @@ def _without_launch_flags(args: list[str]) -> list[str]:
 @click.option("--device", type=CHOICE_DEVICE, default="cpu", show_default=True)
 def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per_label: int | None,
                nrow: int | None, seed: int, truncation: float | None, device: str) -> None:
-    """Draw samples from SOURCE: a run folder or a checkpoint file."""
+    """Draw samples from SOURCE: a run folder, a checkpoint file (RUN/checkpoints/best.pt), or pretrained weights by name (dcgan.shapes)."""
     import numpy as np
     import torch
 
@@ -189,7 +189,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
 @click.option("--grid", "grid", is_flag=True, help="Also write grid.png: input | translation | reconstruction.")
 @click.option("--device", type=CHOICE_DEVICE, default="cpu", show_default=True)
 def translate_cmd(source: str, input_path: str, out: str, direction: str, grid: bool, device: str) -> None:
-    """Translate images with an image-to-image model from SOURCE (run folder or checkpoint)."""
+    """Translate images with an image-to-image model from SOURCE (a run folder, a checkpoint file, or pretrained weights by name: cyclegan.sketches2photos)."""
     from ganzoo.loading import load_model
     from ganzoo.training.device import pick_device
     from ganzoo.translation import translate_files

@@ -64,7 +64,7 @@ def ganzoo_register_models(register):
     register(ModelSpec(
         name="tinygan", summary="A tiny MLP GAN for trainer tests.", task="points-2d",
         builder="ganzoo_fixture_models:build_tinygan", data_kinds=("points-2d", "images"),
-        defaults={"latent_dim": 4, "hidden": 32, "d_steps": 1, "lr": 1e-3, "batch_size": 32, "nan_at_step": -1,
+        defaults={"latent_dim": 4, "hidden": 32, "d_steps": 1, "lr": 1e-3, "batch_size": 32, "nan_at_step": -1, "fail_at_step": -1,
                   "dropout": 0.1},
     ))
     register(ModelSpec(
@@ -153,6 +153,8 @@ class TinyGAN(GanModel):
             loss_g = self.loss.g_loss(self.D(self.G(torch.randn(len(real), self.G.latent_dim, device=real.device))))
         if ctx.step == self.config["nan_at_step"]:
             loss_g = loss_g * float("nan")
+        if ctx.step == self.config.get("fail_at_step", -1):
+            raise RuntimeError("a bug in the plugin's training step")
         ctx.backward(loss_g)
         ctx.step_optimizer(opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
