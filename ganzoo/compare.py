@@ -166,6 +166,7 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
         f"{parallel} at a time")
     running: list[tuple[str, subprocess.Popen, Path]] = []
     failures: list[str] = []
+    interrupted = False
     try:
         while todo or running:
             while todo and len(running) < parallel:
@@ -184,6 +185,8 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
                 running.remove(entry)
                 if job.returncode == 0:
                     say(f"compare: {name} done")
+                elif job.returncode == 130:  # Ctrl-C reached the row first: it saved a checkpoint and stopped
+                    interrupted, todo = True, []
                 else:
                     lines = [x for x in log.read_text().splitlines() if x.strip()]
                     failures.append(f"{name}: {lines[-1] if lines else f'exit code {job.returncode}'}")
@@ -192,6 +195,8 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
         for _, job, _ in running:
             job.wait()  # the rows got Ctrl-C too: each saves a checkpoint and stops
         raise
+    if interrupted:
+        raise KeyboardInterrupt
     if failures:
         raise GanzooError(f"{len(failures)} row(s) failed ({failures[0]}); fix it and run the same command to resume.")
 

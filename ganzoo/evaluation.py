@@ -41,7 +41,7 @@ from ganzoo._version import __version__
 from ganzoo.data.cache import cached_tensors
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.loading import LoadedModel, load_model, sample, translate
+from ganzoo.loading import LoadedModel, conditional_classes, load_model, sample, translate
 from ganzoo.metrics import scores as sc
 from ganzoo.metrics.classifier import get_classifier
 from ganzoo.metrics.features import get_extractor
@@ -177,7 +177,7 @@ class Evaluator:
                 "high_quality": result.high_quality, "per_mode": list(result.per_mode)}
 
     def _score_images(self, loaded: Any) -> dict[str, Any]:
-        classes = loaded.data_info.num_classes
+        classes = conditional_classes(loaded)  # 0 for an unconditional model, even on labelled data
         labels = torch.arange(self.n) % classes if classes else None
         fake = sample(loaded, self.n, labels=labels, seed=self.seed)
         scores: dict[str, Any] = {}

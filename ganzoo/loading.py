@@ -193,7 +193,7 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
     if loaded.kind == "unpaired-images":
         raise GanzooError("image-to-image models translate images: use `ganzoo translate` or ganzoo.translate().")
-    classes = loaded.data_info.num_classes
+    classes = conditional_classes(loaded)
     if (labels is not None or per_label is not None) and not classes:
         raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
     if per_label is not None:
@@ -215,9 +215,9 @@ def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
                 nrow: int | None = None, seed: int = 0, truncation: float | None = None,
                 device: str = "cpu") -> Path:
     """Samples as a PNG grid, ``nrow`` per row; by default one row per class for a conditional
-    model (``per_label`` per row, or the length of the labels' runs), else 8 per row."""
+    model (``per_label`` per row, or the length of the labels' runs), else a square-ish grid."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
-    classes = loaded.data_info.num_classes
+    classes = conditional_classes(loaded)
     if loaded.kind == "points-2d":
         raise GanzooError("a points model's samples are a scatter plot: use `ganzoo sample --out FILE.png`.")
     if (labels is not None or per_label is not None) and not classes:

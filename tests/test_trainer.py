@@ -109,6 +109,7 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path: Path) -> None:
     deadline = time.time() + 240
     while time.time() < deadline and not list(tmp_path.glob("runs/*/checkpoints/step-000010.pt")):
         time.sleep(0.02)
+    time.sleep(0.3)  # a few steps past the periodic checkpoint, on a busy machine too
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err  # saved, but not finished: `ganzoo train ... && next` stops here

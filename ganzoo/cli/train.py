@@ -79,6 +79,8 @@ def train_cmd(model: str | None, data: str | None, config_file: str | None, sett
         from ganzoo.training.config import parse_set
 
         overrides.update(parse_set(settings))
+        if "data" in overrides:
+            raise click.UsageError("data is not a setting: name what to train on with --data NAME_OR_PATH.")
         command = command_line(click.get_current_context())  # for run.json
         if (nproc > 1 or nodes.count > 1) and "WORLD_SIZE" not in os.environ:  # else: a rank, or one process
             with handed_down(command):  # the ranks record the command typed, --nproc included
@@ -157,7 +159,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     from ganzoo.training.device import pick_device
 
     loaded = load_model(source, pick_device(device))
-    label_tensor = parse_labels(labels, count or 64, loaded.data_info.num_classes, per_label)
+    label_tensor = parse_labels(labels, count or 64, conditional_classes(loaded), per_label)
     if per_label is not None:
         if count is not None and count != len(label_tensor):
             raise click.UsageError(f"-n {count} does not match --per-label {per_label} x {len(label_tensor) // per_label} "

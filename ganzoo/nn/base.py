@@ -11,6 +11,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.errors import GanzooError
+
 
 @dataclass
 class DataInfo:
@@ -101,7 +103,7 @@ class Generator(Net, ABC):
         z = torch.randn(n, self.latent_dim, generator=generator)
         if truncation is not None:
             if truncation <= 0:
-                raise ValueError("truncation must be positive")
+                raise GanzooError(f"--truncation must be a positive number of standard deviations, not {truncation}.")
             for _ in range(100):
                 outside = z.abs() > truncation
                 if not outside.any():
