@@ -113,3 +113,21 @@ def test_a_spec_may_name_its_default_dataset() -> None:
 
     assert target(None, "toy", None, {}, Registry())[4] == "ring"
     assert target(None, "toy", "grid", {}, Registry())[4] == "grid"  # --data wins
+
+
+def test_the_readmes_quick_examples_run_as_written(tmp_path: Path) -> None:
+    """README's pretrained-weights block (after a short run of one's own, as `RUN`) and every
+    tour line that neither trains for minutes nor needs the reader's own files, as written."""
+    text = (REPO / "README.md").read_text()
+    weights_block = readme_block("Pretrained weights ship")
+    tour = re.search(r"## A tour of the CLI\n\n```console\n(.*?)```", text, re.S).group(1)
+    needs_more = ("ganzoo train", "ganzoo compare", "RUN", "./", "runs/", "hf://")
+    quick = [line[2:].split("  #")[0].strip() for line in tour.splitlines()
+             if line.startswith("$ ") and not any(x in line for x in needs_more)]
+    assert len(quick) >= 12, quick
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    setup = ["ganzoo train vanilla --data ring --steps 50 --quiet", 'RUN=$(ls -td runs/vanilla-ring-*/ | head -1)']
+    done = shell(setup + weights_block + quick, tmp_path, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for made in ("shapes.png", "scores.json", "mine.safetensors", "grid.png", "table.png", "mix.png", "walk.gif"):
+        assert (tmp_path / made).is_file(), made
