@@ -28,13 +28,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganzoo.data import check_compatible, kind_of
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
 from ganzoo.paths import is_path
 from ganzoo.plugins import get_host
 from ganzoo.training import best
 from ganzoo.training.config import layered, parse_set
+from ganzoo.training.refusals import refuse_before_data
 
 PLAN_FILE = "plan.json"
 
@@ -94,8 +94,9 @@ def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None
     registry = get_host().registry
     for recipe in parsed:
         spec = registry.get_model(recipe.model)
-        check_compatible(spec, kind_of(data, registry), data, registry)
-        layered(spec, saved=None, file_layer={}, overrides={**recipe.settings, **({"steps": steps} if steps else {})})
+        config = layered(spec, saved=None, file_layer={},
+                         overrides={**recipe.settings, **({"steps": steps} if steps else {})})
+        refuse_before_data(spec, config, data, registry)
     if not seeds:
         raise GanzooError("give at least one seed (--seeds 0,1,2).")
     # a folder as an absolute path, so that every row (each run from the comparison's own folder,
@@ -132,7 +133,8 @@ def row_state(folder: Path, plan: Plan) -> tuple[str, float]:
     run = run_dir(folder)
     if run is None or not (run / "checkpoints" / "last.pt").exists():
         return "todo", 0.0
-    spent = sum(p[-1][1] for p in [elapsed(run)] if p) / 60
+    times = elapsed(metric_rows(run))
+    spent = times[-1][1] / 60 if times else 0.0
     record = json.loads((run / "run.json").read_text()) if (run / "run.json").exists() else {}
     reached = record.get("status") == "finished" and (
         (plan.steps is not None and record.get("end_step") == plan.steps)
@@ -140,10 +142,11 @@ def row_state(folder: Path, plan: Plan) -> tuple[str, float]:
     return ("done" if reached else "resume"), spent
 
 
-def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int) -> list[str]:
-    """The ``ganzoo train`` line of one row: a new run, or a resume of the row's run."""
+def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int, spent: float = 0.0) -> list[str]:
+    """The ``ganzoo train`` line of one row: a new run, or a resume of the row's run (``spent``:
+    the training minutes it has had, from ``row_state``)."""
     budget = [*(["--steps", str(plan.steps)] if plan.steps else []),
-              *(["--minutes", f"{max(plan.minutes - row_state(folder, plan)[1], 0.05):.3f}"] if plan.minutes else [])]
+              *(["--minutes", f"{max(plan.minutes - spent, 0.05):.3f}"] if plan.minutes else [])]
     common = ["--quiet", "--set", f"threads={threads}"]
     run = run_dir(folder)
     if run is not None and (run / "checkpoints" / "last.pt").exists():
@@ -161,7 +164,8 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
     comparison (after the others that are running have finished) with its one-line error."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     threads = max(1, cores // max(parallel, 1))
-    todo = [(r, s) for r, s in plan.rows() if row_state(row_folder(out, r, s), plan)[0] != "done"]
+    states = [(r, s, *row_state(row_folder(out, r, s), plan)) for r, s in plan.rows()]
+    todo = [(r, s, spent) for r, s, state, spent in states if state != "done"]
     say(f"compare: {len(plan.rows()) - len(todo)} of {len(plan.rows())} rows done; training {len(todo)}, "
         f"{parallel} at a time")
     running: list[tuple[str, subprocess.Popen, Path]] = []
@@ -170,12 +174,12 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
     try:
         while todo or running:
             while todo and len(running) < parallel:
-                recipe, seed = todo.pop(0)
+                recipe, seed, spent = todo.pop(0)
                 folder = row_folder(out, recipe, seed)
                 folder.mkdir(parents=True, exist_ok=True)
                 log = folder / "train.log"
                 with log.open("a") as handle:
-                    job = subprocess.Popen(command(plan, recipe, seed, folder.resolve(), threads), stdout=handle,
+                    job = subprocess.Popen(command(plan, recipe, seed, folder.resolve(), threads, spent), stdout=handle,
                                            stderr=subprocess.STDOUT, cwd=out)
                 running.append((f"{recipe.label} seed {seed}", job, log))
             for entry in list(running):
@@ -201,12 +205,16 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
         raise GanzooError(f"{len(failures)} row(s) failed ({failures[0]}); fix it and run the same command to resume.")
 
 
-def elapsed(run: Path) -> list[tuple[int, float]]:
-    """(step, training seconds since the run began) from ``metrics.jsonl``, with each resume's
+def metric_rows(run: Path) -> list[dict[str, Any]]:
+    """The rows of a run's ``metrics.jsonl`` (none before its first log)."""
+    path = run / "metrics.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
+
+def elapsed(rows: list[dict[str, Any]]) -> list[tuple[int, float]]:
+    """(step, training seconds since the run began) from a run's metric rows, with each resume's
     clock, which restarts at zero, added on to the time before it."""
     points, offset, last = [], 0.0, 0.0
-    path = run / "metrics.jsonl"
-    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
     for row in rows:
         if "seconds" not in row:
             continue
@@ -217,12 +225,10 @@ def elapsed(run: Path) -> list[tuple[int, float]]:
     return points
 
 
-def curve(run: Path) -> list[dict[str, float]]:
-    """The run's scores at its evaluation steps: {step, minutes, score}, the score being the
-    headline that also picks the best checkpoint (ganzoo.training.best)."""
-    path = run / "metrics.jsonl"
-    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
-    times = dict(elapsed(run))
+def curve(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
+    """A run's scores at its evaluation steps, from its metric rows: {step, minutes, score}, the
+    score being the headline that also picks the best checkpoint (ganzoo.training.best)."""
+    times = dict(elapsed(rows))
     points = []
     for row in rows:
         scores = {k.removeprefix("eval/"): v for k, v in row.items() if k.startswith("eval/")}

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from PIL import Image, ImageDraw
 
-from ganzoo.compare import Plan, curve, elapsed, row_folder, run_dir
+from ganzoo.compare import Plan, curve, elapsed, metric_rows, row_folder, run_dir
 from ganzoo.files import atomic_write
 from ganzoo.imaging import grid_image
 from ganzoo.loading import load_model, sample
@@ -31,7 +31,8 @@ def summarise(out: Path, plan: Plan) -> dict[str, Any]:
             run = run_dir(row_folder(out, recipe, seed))
             if run is None:
                 continue
-            points, times = curve(run), elapsed(run)
+            logged = metric_rows(run)
+            points, times = curve(logged), elapsed(logged)
             record = best.read(run / "checkpoints") or {}
             row = {"recipe": recipe.label, "seed": seed, "run": str(run), "steps": times[-1][0] if times else 0,
                    "minutes": times[-1][1] / 60 if times else 0.0, "curve": points,

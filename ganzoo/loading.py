@@ -228,7 +228,7 @@ def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
                     truncation=truncation)
     if nrow is not None and nrow < 1:
         raise GanzooError(f"nrow must be a positive number of images per row, not {nrow}.")
-    return save_samples(images, out, loaded.data_info, nrow or grid_columns(labels, len(images), conditional_classes(loaded)))
+    return save_samples(images, out, loaded.data_info, nrow or grid_columns(labels, len(images), classes))
 
 
 def require_translator(loaded: LoadedModel) -> None:

@@ -84,7 +84,7 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted.", err=True)
             ctx.exit(130)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as err:  # noqa: BLE001 - a bug in ganzoo or a plugin: one line, the traceback on request
             if os.environ.get("GANZOO_TRACEBACK"):
@@ -104,8 +104,7 @@ def unexpected_error_line(err: BaseException) -> str:
             origin = top  # the innermost frame outside ganzoo, torch and the standard library
         tb = tb.tb_next
     text = " ".join(str(err).split()) or "(no message)"
-    where = f"in {origin}" if origin != "ganzoo" else "in ganzoo"
-    return (f"{type(err).__name__} {where}: {text} "
+    return (f"{type(err).__name__} in {origin}: {text} "
             "(a bug, not your input: rerun with `ganzoo --traceback ...` for the full traceback and report it).")
 
 

@@ -54,11 +54,11 @@ def preflight(model: str | None, data: str | None, config_file: str | None, over
     """Raise a GanzooError for what would make every rank fail: the checks the Trainer
     makes before training, plus 'at least one batch per process' (``nproc``: processes
     in the whole job)."""
-    from ganzoo.data import check_compatible, kind_of, load
+    from ganzoo.data import load
     from ganzoo.errors import DataError
-    from ganzoo.nn.build import check_before_data
     from ganzoo.plugins import get_host
     from ganzoo.training.config import layered, read_config_file
+    from ganzoo.training.refusals import refuse_before_data
     from ganzoo.training.resume import changes, target
 
     registry = get_host().registry
@@ -69,11 +69,9 @@ def preflight(model: str | None, data: str | None, config_file: str | None, over
     config = layered(spec, saved=saved["config"] if saved else None, file_layer=file_layer, overrides=overrides)
     if saved:
         changes(saved["config"], config)
-    check_compatible(spec, kind_of(data, registry), str(data), registry)
-    check_before_data(spec, config, kind_of(data, registry))
+    refuse_before_data(spec, config, data, registry)
     dataset = load(data, seed=config["seed"], image_size=config["image_size"], channels=config["channels"],
                    strict=config["strict_data"], registry=registry)
-    check_compatible(spec, dataset.kind, str(data), registry)
     size, per_step = len(dataset.train), config["batch_size"] * nproc
     if size < per_step:
         raise DataError(f"dataset {dataset.name!r} has {size} samples, fewer than one batch of "

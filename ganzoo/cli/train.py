@@ -159,7 +159,8 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     from ganzoo.training.device import pick_device
 
     loaded = load_model(source, pick_device(device))
-    label_tensor = parse_labels(labels, count or 64, conditional_classes(loaded), per_label)
+    classes = conditional_classes(loaded)  # 0 for an unconditional model, even on labelled data
+    label_tensor = parse_labels(labels, count or 64, classes, per_label)
     if per_label is not None:
         if count is not None and count != len(label_tensor):
             raise click.UsageError(f"-n {count} does not match --per-label {per_label} x {len(label_tensor) // per_label} "
@@ -176,7 +177,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
         np.save(path, samples.numpy())
     elif suffix == ".png":
         save_samples(samples, path, loaded.data_info,
-                     nrow or grid_columns(label_tensor, count, conditional_classes(loaded)))
+                     nrow or grid_columns(label_tensor, count, classes))
     else:
         raise click.ClickException(f"--out must end in .png, .pt or .npy, not {suffix or 'nothing'}.")
     what = "points" if loaded.kind == "points-2d" else "images"

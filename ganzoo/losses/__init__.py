@@ -110,7 +110,7 @@ class AdversarialLoss:
             return self.g_loss(fake)
         with torch.no_grad():
             real = score_real()
-        return self.g_loss_pair(real.detach(), fake)
+        return self.g_loss_pair(real, fake)
 
     def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                 fake: torch.Tensor) -> torch.Tensor | None:

@@ -190,15 +190,22 @@ class Augment:
         self._seen, self._reports = int(state.get("seen", 0)), int(state.get("reports", 0))
 
 
+def refuse_augment(mode: str | None, data_kind: str | None, model: Any = None) -> None:
+    """Refuse ``--augment`` on data other than images, or with a model whose D step does not
+    augment what D sees; ``data_kind`` or ``model`` None: that part is not checked yet."""
+    if mode in (None, "none"):
+        return
+    if data_kind is not None and data_kind not in ("images", "labelled-images"):
+        raise AugmentError(f"--augment works on images, and this run trains on {data_kind} data: drop --augment.")
+    if model is not None and not getattr(model, "augments", False):
+        raise AugmentError(f"model {type(model).__name__} does not augment what its discriminator sees: "
+                           "drop --augment (see docs/training.md for the models that do).")
+
+
 def augment_for(config: Mapping[str, Any], model: Any, data_kind: str, device: torch.device) -> Augment:
     """The run's ``Augment`` from its settings, refusing a model or data it cannot work with."""
     mode = config.get("augment", "none")
-    if mode != "none":
-        if not getattr(model, "augments", False):
-            raise AugmentError(f"model {type(model).__name__} does not augment what its discriminator sees: "
-                               "drop --augment (see docs/training.md for the models that do).")
-        if data_kind not in ("images", "labelled-images"):
-            raise AugmentError(f"--augment works on images, and this run trains on {data_kind} data: drop --augment.")
+    refuse_augment(mode, data_kind, model)
     return Augment(mode, config.get("augment_policy", ",".join(POLICIES)), device=device,
                    target=config.get("ada_target", 0.6), kimg=config.get("ada_kimg", 100),
                    interval=config.get("ada_interval", 4))

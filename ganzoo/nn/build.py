@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ganzoo.errors import GanzooError, ModelSettingsError
-from ganzoo.nn.augment import AugmentError
+from ganzoo.nn.augment import refuse_augment
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.model import GanModel
 from ganzoo.registry import ModelSpec, load_builder
@@ -36,9 +36,7 @@ def check_before_data(spec: ModelSpec, config: Mapping[str, Any], data_kind: str
     ``--augment`` with a model whose D step does not augment, is refused at once (and no
     dataset is generated and cached at that size). Only a family's ``ValueError`` counts:
     anything else is left for the real build to report."""
-    augment = config.get("augment", "none") not in (None, "none")
-    if augment and data_kind is not None and data_kind not in ("images", "labelled-images"):
-        raise AugmentError(f"--augment works on images, and this run trains on {data_kind} data: drop --augment.")
+    refuse_augment(config.get("augment", "none"), data_kind)
     kinds = [k for k in spec.data_kinds if k in ("images", "labelled-images", "unpaired-images")]
     if data_kind in kinds:
         kinds = [data_kind]
@@ -52,6 +50,4 @@ def check_before_data(spec: ModelSpec, config: Mapping[str, Any], data_kind: str
         raise
     except Exception:  # noqa: BLE001 - the stand-in may not fit this family; the real build will tell
         return
-    if augment and not getattr(model, "augments", False):
-        raise AugmentError(f"model {type(model).__name__} does not augment what its discriminator sees: "
-                           "drop --augment (see docs/training.md for the models that do).")
+    refuse_augment(config.get("augment", "none"), data_kind, model)

@@ -21,13 +21,13 @@ from typing import Any
 import torch
 
 from ganzoo._version import __version__
-from ganzoo.data import check_compatible, kind_of, load as load_data
+from ganzoo.data import load as load_data
 from ganzoo.data.cache import quiet_if
 from ganzoo.errors import GanzooError
 from ganzoo.imaging import save_samples
 from ganzoo.nn.augment import augment_for
 from ganzoo.nn.base import DataInfo
-from ganzoo.nn.build import build_model, check_before_data
+from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel, StepContext
 from ganzoo.plugins import get_host
 from ganzoo.training import checkpoint as ckpt
@@ -38,6 +38,7 @@ from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError, layered, read_
 from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
 from ganzoo.training.progress import Clock, Progress, next_steps
+from ganzoo.training.refusals import refuse_before_data
 from ganzoo.training.run import Run, fixed_inputs
 from ganzoo.training.run_record import RunRecord
 from ganzoo.training import resume as resume_rules
@@ -82,9 +83,7 @@ class Trainer:
             raise ConfigError("eval_every needs an evaluator: train with ganzoo.train() or `ganzoo train`.")
         self._make_evaluator, self._evaluate = evaluator, None
 
-        data_kind = kind_of(data, self.host.registry)  # every refusal before any data is prepared
-        check_compatible(self.spec, data_kind, self.data_source, self.host.registry)
-        check_before_data(self.spec, cfg, data_kind)
+        refuse_before_data(self.spec, cfg, data, self.host.registry)
         self.device = pick_device(cfg["device"], self.world.local_rank)
         self._resumed = ckpt.load(checkpoint) if checkpoint is not None else None  # its step is compared, too
         ddp.init(self.world, self.device, {"model": self.spec.qualified_name, "data": self.data_source,  # same on all
@@ -92,7 +91,6 @@ class Trainer:
         with quiet_if(quiet):  # data preparation's progress lines too
             self.data = load_data(data, seed=cfg["seed"], image_size=cfg["image_size"], channels=cfg["channels"],
                                   strict=cfg["strict_data"], registry=self.host.registry)
-        check_compatible(self.spec, self.data.kind, self.data_source, self.host.registry)
         self.data_info = DataInfo.from_data(self.data)
 
         torch.manual_seed(cfg["seed"])  # identical initial weights on every rank
