@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -72,7 +73,8 @@ def parse_recipe(text: str) -> Recipe:
     model, _, settings = rest.partition(":")
     if not model:
         raise GanzooError(f"recipe {text!r} names no model: write MODEL or LABEL=MODEL:key=value,key=value.")
-    pairs = [p for p in settings.split(",") if p.strip()]
+    # a comma starts a new pair only before ``key=``, so a value may hold commas (augment_policy=translation,cutout)
+    pairs = [p for p in re.split(r",(?=\s*[A-Za-z_][\w.]*=)", settings) if p.strip()]
     return Recipe(label or (model if not pairs else f"{model}-" + "-".join(p.replace("=", "") for p in pairs)),
                   model, parse_set(pairs))
 

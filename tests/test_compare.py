@@ -67,3 +67,11 @@ def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path, run_cli) -> 
     open_folder(tmp_path, make_plan(["vanilla"], "ring", [0], 10, None, 5, 10))
     done = run_cli("compare", "wgan", "--data", "ring", "--steps", "10", "--out", str(tmp_path))
     assert done.returncode == 1 and "holds another comparison" in done.stderr
+
+
+def test_a_recipe_value_may_hold_commas() -> None:
+    from ganzoo.compare import parse_recipe
+
+    recipe = parse_recipe("da=dcgan:augment=diffaugment,augment_policy=translation,cutout,lr=0.0002")
+    assert (recipe.label, recipe.model) == ("da", "dcgan")
+    assert recipe.settings == {"augment": "diffaugment", "augment_policy": "translation,cutout", "lr": 0.0002}
