@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ganzoo"
 #: top to bottom; a module may import its own layer and the layers below it
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("ganzoo.cli", "ganzoo.cli.*", "ganzoo.__main__")),
-    ("api", ("ganzoo", "ganzoo.testing", "ganzoo.plugin")),
+    ("api", ("ganzoo", "ganzoo.testing", "ganzoo.conformance", "ganzoo.kit_helpers", "ganzoo.plugin")),
     ("services", ("ganzoo.compare_results", "ganzoo.compare", "ganzoo.evaluation", "ganzoo.export", "ganzoo.translation", "ganzoo.live_eval", "ganzoo.styles",
                   "ganzoo.report", "ganzoo.report.*",
                   "ganzoo.publish", "ganzoo.model_card")),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
 
 import ganzoo
-import ganzoo.data as gdata
-from ganzoo.metrics.translation import domain_classifier, translation_scores
+from ganzoo.testing import fixed_run, judge_translation, load_checkpoint
 
 SMALL = dict(image_size=32, ngf=8, ndf=8, n_blocks=2, batch_size=2, quiet=True)
 
@@ -64,20 +66,16 @@ def test_logs_the_papers_loss_names_and_resumes_exactly_with_its_pools(tmp_path)
     rows = [json.loads(r) for r in (straight.dir / "metrics.jsonl").read_text().splitlines()]
     assert {"G_A", "G_B", "D_A", "D_B", "cycle_A", "cycle_B", "idt_A", "idt_B"} <= set(rows[-1])
     # interrupt it after step 3: a copy of the run whose last checkpoint is step 3
-    import shutil
-
-    from ganzoo.training.checkpoint import load
-
     halfway = tmp_path / "halfway"
     shutil.copytree(straight.dir, halfway)
     (halfway / "checkpoints" / "last.pt").unlink()
     shutil.copy(halfway / "checkpoints" / "step-000003.pt", halfway / "checkpoints" / "last.pt")
     (halfway / "checkpoints" / "step-000006.pt").unlink()
-    saved = load(halfway / "checkpoints" / "last.pt")
+    saved = load_checkpoint(halfway)
     assert len(saved["extra"]["pool_A"]) == 6  # 3 steps x batch 2, below the pool size of 50
     resumed = ganzoo.train(resume=halfway, quiet=True)
-    a = load(straight.dir / "checkpoints" / "last.pt")["nets"]
-    b = load(resumed.dir / "checkpoints" / "last.pt")["nets"]
+    a = load_checkpoint(straight.dir)["nets"]
+    b = load_checkpoint(resumed.dir)["nets"]
     for net in a:
         for key in a[net]:
             assert torch.equal(a[net][key], b[net][key]), f"{net}.{key} differs after resume"
@@ -96,14 +94,11 @@ def test_sample_grid_shows_test_images_translations_and_reconstructions(tmp_path
 def test_presets_are_listed_and_applied(tmp_path) -> None:
     spec = ganzoo.get_spec("cyclegan")
     assert spec.presets["paper"]["image_size"] == 256 and spec.presets["paper"]["n_blocks"] == 9
-    from ganzoo.training.trainer import Trainer
-
-    trainer = Trainer("cyclegan", "sketches2photos", out=tmp_path, overrides={"preset": "paper", "image_size": 32,
-                                                                              "steps": 1}, quiet=True)
-    assert trainer.config["n_blocks"] == 9 and trainer.config["ngf"] == 64 and trainer.config["preset"] == "paper"
-    assert trainer.config["image_size"] == 32  # a flag beats the preset
+    config = ganzoo.plan("cyclegan", "sketches2photos", out=tmp_path, preset="paper", image_size=32, steps=1).config
+    assert config["n_blocks"] == 9 and config["ngf"] == 64 and config["preset"] == "paper"
+    assert config["image_size"] == 32  # a flag beats the preset
     with pytest.raises(ganzoo.GanzooError, match="no preset 'fast'.*paper"):
-        Trainer("cyclegan", "sketches2photos", out=tmp_path, overrides={"preset": "fast"}, quiet=True)
+        ganzoo.plan("cyclegan", "sketches2photos", out=tmp_path, preset="fast")
 
 
 def test_translate_api_keeps_shape_and_rejects_wrong_sizes(tmp_path) -> None:
@@ -126,19 +121,12 @@ def test_cyclegan_learns_to_translate_sketches_into_photos_and_back(tmp_path) ->
     0.72-0.81x, over the gap 1.18-1.28 and 0.99-1.11. After so few iterations the photos are
     shapeless blobs and the judge calls almost nothing the target domain: this checks that
     training moves every figure the right way, not that the result is good."""
-    from ganzoo.loading import load_model, translate
-
-    data = gdata.load("sketches2photos", image_size=32)
-    judge = domain_classifier(data)
-    small = dict(image_size=32, ngf=8, ndf=8, n_blocks=2, precision="fp32", threads=1, quiet=True)
-    run = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path, steps=500, checkpoint_every=500,
-                       sample_every=500, **small)
-    untrained = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path / "untrained", steps=1, lr=1e-12,
-                             checkpoint_every=1, sample_every=1, **small)
-    scores = {}
-    for name, r in (("trained", run), ("untrained", untrained)):
-        loaded = load_model(r.dir)
-        scores[name] = translation_scores(lambda x, d, m=loaded: translate(m, x, d), data, judge)
+    small = dict(image_size=32, ngf=8, ndf=8, n_blocks=2)
+    run = fixed_run("cyclegan", "sketches2photos", tmp_path, 500, checkpoint_every=500, sample_every=500, **small)
+    untrained = fixed_run("cyclegan", "sketches2photos", tmp_path / "untrained", 1, lr=1e-12, checkpoint_every=1,
+                          sample_every=1, **small)
+    scores = {name: judge_translation(r.dir, "sketches2photos") for name, r in (("trained", run),
+                                                                                 ("untrained", untrained))}
     trained, before = scores["trained"], scores["untrained"]
     print(scores)
     assert trained.real_a_as_a > 0.95 and trained.real_b_as_b > 0.95  # the judge itself works
@@ -153,10 +141,7 @@ def test_cyclegan_learns_to_translate_sketches_into_photos_and_back(tmp_path) ->
 def test_a_trainA_trainB_folder_trains_and_translates_from_the_cli(tmp_path) -> None:
     """The CycleGAN datasets' layout, end to end through the CLI: train, then translate a
     folder into files with the same names plus a comparison grid."""
-    from click.testing import CliRunner
     from PIL import Image
-
-    from ganzoo.cli import main
 
     g = torch.Generator().manual_seed(0)
     for domain, colour in (("trainA", 230), ("trainB", 60), ("testA", 230)):
@@ -164,15 +149,16 @@ def test_a_trainA_trainB_folder_trains_and_translates_from_the_cli(tmp_path) -> 
         for i in range(4):
             pixels = (torch.rand(40, 40, 3, generator=g) * 25 + colour).clamp(0, 255).byte().numpy()
             Image.fromarray(pixels).save(tmp_path / "data" / domain / f"img{i}.png")
-    runner = CliRunner()
-    result = runner.invoke(main, ["train", "cyclegan", "--data", str(tmp_path / "data"), "--steps", "2",
-                                  "--image-size", "32", "--set", "ngf=8", "--set", "ndf=8", "--set", "n_blocks=1",
-                                  "--batch-size", "2", "--out", str(tmp_path / "runs"), "--quiet"])
-    assert result.exit_code == 0, result.output
+
+    def cli(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "ganzoo", *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    cli("train", "cyclegan", "--data", str(tmp_path / "data"), "--steps", "2", "--image-size", "32", "--set", "ngf=8",
+        "--set", "ndf=8", "--set", "n_blocks=1", "--batch-size", "2", "--out", str(tmp_path / "runs"), "--quiet")
     run_dir = next((tmp_path / "runs").iterdir())
-    result = runner.invoke(main, ["translate", str(run_dir), "--input", str(tmp_path / "data" / "testA"),
-                                  "--out", str(tmp_path / "out"), "--direction", "a2b", "--grid"])
-    assert result.exit_code == 0, result.output
+    cli("translate", str(run_dir), "--input", str(tmp_path / "data" / "testA"), "--out", str(tmp_path / "out"),
+        "--direction", "a2b", "--grid")
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["grid.png", "img0.png", "img1.png", "img2.png", "img3.png"]
     assert Image.open(tmp_path / "out" / "img0.png").size == (32, 32)

@@ -22,12 +22,10 @@ def test_the_headline_scores_tell_the_shipped_weights_from_30_training_steps(tmp
     noise, the same 100 % / 100 % as the shipped weights. Measured with judge v2 (default
     nets, 30 steps): shipped a2b_as_b 0.83, b2a_as_a 1.0, fd_*_rel 0.039 / 0.0087; 30 steps
     0.0, 0.0 (all called "neither"), 0.28 / 0.93. Tiny nets here, to keep the test quick."""
-    from ganzoo.evaluation import evaluate
-
     run = ganzoo.train("cyclegan", "sketches2photos", out=tmp_path, steps=30, ngf=8, ndf=8, n_blocks=2,
                        batch_size=2, sample_every=30, checkpoint_every=30, quiet=True)
-    shipped = evaluate("cyclegan.sketches2photos")["scores"]
-    early = evaluate(run.dir)["scores"]
+    shipped = ganzoo.evaluate("cyclegan.sketches2photos")["scores"]
+    early = ganzoo.evaluate(run.dir)["scores"]
     assert shipped["a2b_as_b"] - early["a2b_as_b"] >= 0.6 and shipped["b2a_as_a"] - early["b2a_as_a"] >= 0.6, \
         (shipped, early)
     assert early["fd_a2b_rel"] > 3 * shipped["fd_a2b_rel"] and early["fd_b2a_rel"] > 10 * shipped["fd_b2a_rel"], \

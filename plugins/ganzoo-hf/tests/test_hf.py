@@ -17,11 +17,8 @@ from pathlib import Path
 import pytest
 
 import ganzoo
-import ganzoo.publish
-from ganzoo import weights
-from ganzoo.download import ChecksumError, DownloadError, fetch
-from ganzoo.plugin import PushError
-from ganzoo.plugins import get_host
+from ganzoo.plugin import DownloadError, PushError
+from ganzoo.testing import ChecksumError, call_hook, check_push_url, download, load_model
 from ganzoo_hf import hub as hf
 from ganzoo_hf import plugin
 
@@ -36,12 +33,12 @@ def gets(local, path: str) -> int:
 
 def test_download_goes_through_the_hub_cache_and_is_verified(hub, tmp_path) -> None:
     hub.add("ganzoo/demo", {"demo.safetensors": PAYLOAD})
-    first = fetch([URL], tmp_path / "cache" / "a.safetensors", sha256=SHA, host=get_host())
+    first = download(URL, tmp_path / "cache" / "a.safetensors", sha256=SHA)
     assert first.read_bytes() == PAYLOAD and sorted(p.name for p in first.parent.iterdir()) == ["a.safetensors"]
     assert any(auth == f"Bearer {os.environ['HF_TOKEN']}" for _, _, auth in hub.requests)  # the token went along
     blobs = list((Path(os.environ["HF_HUB_CACHE"]) / "models--ganzoo--demo" / "blobs").iterdir())
     assert [b.read_bytes() for b in blobs] == [PAYLOAD]  # huggingface_hub's own cache holds it
-    again = fetch([URL], tmp_path / "cache" / "b.safetensors", sha256=SHA, host=get_host())
+    again = download(URL, tmp_path / "cache" / "b.safetensors", sha256=SHA)
     assert again.read_bytes() == PAYLOAD and gets(hub, "/demo.safetensors") == 1  # second time: from the Hub cache
 
 
@@ -50,10 +47,9 @@ def test_a_revision_after_at_picks_that_branch_or_commit(hub, tmp_path) -> None:
     commit = hub.add("ganzoo/demo", {"demo.safetensors": old}, ref="v1")
     hub.add("ganzoo/demo", {"demo.safetensors": PAYLOAD})
     for revision in ("v1", commit):
-        out = fetch([f"{URL}@{revision}"], tmp_path / f"{revision}.bin", sha256=hashlib.sha256(old).hexdigest(),
-                    host=get_host())
+        out = download(f"{URL}@{revision}", tmp_path / f"{revision}.bin", sha256=hashlib.sha256(old).hexdigest())
         assert out.read_bytes() == old
-    assert fetch([URL], tmp_path / "main.bin", sha256=SHA, host=get_host()).read_bytes() == PAYLOAD
+    assert download(URL, tmp_path / "main.bin", sha256=SHA).read_bytes() == PAYLOAD
     assert hf.parse_file_url("hf://o/r/sub/f.safetensors@refs/pr/1") == ("o/r", "sub/f.safetensors", "refs/pr/1")
 
 
@@ -70,7 +66,7 @@ def test_misses_are_one_line_download_errors(hub, tmp_path, url, message) -> Non
         plugin.ganzoo_fetch_weights(url=url, destination=str(tmp_path / "x"))
     assert message in str(err.value) and "\n" not in str(err.value) and not (tmp_path / "x").exists()
     with pytest.raises(DownloadError, match="could not download"):  # the core reports it with the URL
-        fetch([url], tmp_path / "cache" / "x", sha256=SHA, host=get_host())
+        download(url, tmp_path / "cache" / "x", sha256=SHA)
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
 
 
@@ -78,7 +74,7 @@ def test_a_file_that_differs_from_the_manifest_is_not_cached(hub, tmp_path) -> N
     hub.add("ganzoo/demo", {"demo.safetensors": PAYLOAD[:-1] + b"!"})
     cache = tmp_path / "cache"
     with pytest.raises(ChecksumError, match=f"expected sha256 {SHA}"):
-        fetch([URL], cache / "demo.safetensors", sha256=SHA, host=get_host())
+        download(URL, cache / "demo.safetensors", sha256=SHA)
     assert list(cache.iterdir()) == []
 
 
@@ -111,14 +107,13 @@ def test_hook_ganzoo_push_weights(hub, tmp_path, monkeypatch) -> None:
     (folder / "m-t.safetensors").write_bytes(PAYLOAD)
     (folder / "README.md").write_text("---\nlibrary_name: ganzoo\n---\n# m.t\n")
     (folder / ".export-t.safetensors").write_bytes(b"a staging leftover, never uploaded")
-    host = get_host()
-    where = host.hook.ganzoo_push_weights(url="hf://me/fresh", folder=str(folder))
+    where = call_hook("ganzoo_push_weights", url="hf://me/fresh", folder=str(folder))
     assert where == f"{hub.url}/me/fresh" and hub.files("me/fresh") == {"m-t.safetensors": PAYLOAD,
                                                                        "README.md": (folder / "README.md").read_bytes()}
-    assert host.hook.ganzoo_push_weights(url="gopher://x", folder=str(folder)) is None  # firstresult: not ours
+    assert call_hook("ganzoo_push_weights", url="gopher://x", folder=str(folder)) is None  # firstresult: not ours
     hub.read_only.add("me/fresh")
     with pytest.raises(PushError) as err:
-        host.hook.ganzoo_push_weights(url="hf://me/fresh", folder=str(folder))
+        call_hook("ganzoo_push_weights", url="hf://me/fresh", folder=str(folder))
     assert "refused the push to me/fresh: HTTP 403" in str(err.value) and "HF_TOKEN" in str(err.value)
     assert "\n" not in str(err.value)
     with socket.socket() as sock:  # a Hub that is not there
@@ -126,7 +121,7 @@ def test_hook_ganzoo_push_weights(hub, tmp_path, monkeypatch) -> None:
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     monkeypatch.setenv("HF_ENDPOINT", dead)
     with pytest.raises(PushError, match=f"cannot reach the Hub at {dead} .*; check the connection"):
-        host.hook.ganzoo_push_weights(url="hf://me/fresh", folder=str(folder))
+        call_hook("ganzoo_push_weights", url="hf://me/fresh", folder=str(folder))
 
 
 @pytest.fixture(scope="module")
@@ -159,9 +154,8 @@ def test_push_lands_weights_card_and_grid_in_the_repository(hub, ring_run, tmp_p
     commits = [auth for method, path, auth in hub.requests if method == "POST" and "/commit/" in path]
     assert commits == [f"Bearer {os.environ['HF_TOKEN']}"]  # one commit, with the token
     # and back: the pushed file downloads, verifies and samples
-    got = fetch(["hf://me/ring-gan/vanilla-ring.safetensors"], tmp_path / "back.safetensors", sha256=sha,
-                host=get_host())
-    assert weights.read(got)[1]["tag"] == "ring" and ganzoo.sample(got, 8).shape == (8, 2)
+    got = download("hf://me/ring-gan/vanilla-ring.safetensors", tmp_path / "back.safetensors", sha256=sha)
+    assert load_model(got).meta["tag"] == "ring" and ganzoo.sample(got, 8).shape == (8, 2)
 
 
 def test_a_second_push_updates_the_repository(hub, ring_run) -> None:
@@ -180,13 +174,13 @@ def test_push_to_a_malformed_hf_url_is_one_line(hub, ring_run) -> None:
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
-def test_hook_ganzoo_push_accepts(tmp_path) -> None:
-    """A push URL is checked before the export: no run folder is needed to be refused."""
-    host = get_host()
-    assert host.hook.ganzoo_push_accepts(url="hf://me/fresh") is True
+def test_hook_ganzoo_push_accepts() -> None:
+    """A push URL is checked before the export (``check_push_url``): no run is needed to be refused."""
+    assert call_hook("ganzoo_push_accepts", url="hf://me/fresh") is True
     assert plugin.ganzoo_push_accepts(url="s3://b/k") is None
+    assert check_push_url("hf://me/fresh") == "hf"
     for url, message in (("hf://me", "write hf://OWNER/REPO"), ("hf://me/a..b", "Cannot have -- or .. in repo_id")):
         with pytest.raises(PushError, match=message):
-            ganzoo.publish.push(tmp_path / "no-such-run", "t", url, host=host)
+            check_push_url(url)
     with pytest.raises(PushError, match="no installed plugin pushes to s3:// URLs"):  # ganzoo-hf pushes hf:// only
-        ganzoo.publish.push(tmp_path / "no-such-run", "t", "s3://bucket/key", host=host)
+        check_push_url("s3://bucket/key")

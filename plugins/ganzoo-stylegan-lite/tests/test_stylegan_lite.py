@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import ganzoo
-from ganzoo.nn.base import DataInfo
-from ganzoo.nn.model import StepContext
+from ganzoo.plugin import DataInfo, StyleGenerator
+from ganzoo.testing import step_context
 from ganzoo_stylegan_lite.layers import EqualLinear, ModulatedConv2d, minibatch_stddev
 from ganzoo_stylegan_lite.model import StyleGANLite
 from ganzoo_stylegan_lite.nets import MappingNetwork, StyleGANGenerator
@@ -20,13 +20,6 @@ TINY = {"width": 8, "max_width": 16, "latent_dim": 16, "mapping_layers": 2}
 def build(size: int = 32, channels: int = 3, **over) -> StyleGANLite:
     config = {**ganzoo.get_spec("stylegan-lite").defaults, **TINY, **over}
     return StyleGANLite(config, DataInfo("x", "images", size, channels))
-
-
-def context(step: int) -> StepContext:
-    import contextlib
-
-    return StepContext(step=step, device=torch.device("cpu"), autocast=contextlib.nullcontext, scaler=None,
-                       next_batch=lambda: None)
 
 
 @pytest.mark.parametrize("size, num_ws", [(16, 6), (32, 8), (64, 10)])
@@ -45,7 +38,7 @@ def test_256px_nets_run_forward_and_backward() -> None:
     torch.manual_seed(0)
     model = build(256, width=4, max_width=32)
     model.build_optimizers()
-    figures = model.train_step(torch.rand(2, 3, 256, 256) * 2 - 1, context(16))  # step 16: R1 included
+    figures = model.train_step(torch.rand(2, 3, 256, 256) * 2 - 1, step_context(16))  # step 16: R1 included
     assert all(torch.isfinite(v) for v in figures.values())
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.G.parameters())
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.D.parameters())
@@ -147,7 +140,7 @@ def test_lazy_r1_runs_every_r1_every_steps_and_style_mixing_is_used() -> None:
     model.G.forward = lambda z, labels=None, **kw: mixes.append("mix_z" in kw) or forward(z, labels, **kw)
     real = torch.rand(4, 3, 16, 16) * 2 - 1
     for step in range(1, 9):
-        model.train_step(real, context(step))
+        model.train_step(real, step_context(step))
     assert len(calls) == 2  # steps 4 and 8
     assert 0.6 < sum(mixes) / len(mixes) < 1  # 16 generator calls, about 90 % of them mixed
 
@@ -162,8 +155,6 @@ def test_lazy_regularisation_scales_adam() -> None:
 
 
 def test_generator_is_a_style_generator_with_a_saved_w_avg() -> None:
-    from ganzoo.plugin import StyleGenerator
-
     g = build().G
     assert isinstance(g, StyleGenerator) and "w_avg" in g.state_dict()
     assert isinstance(StyleGANGenerator(16, 3, 32), StyleGenerator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ganzoo
-from ganzoo.testing import judge_images
+from ganzoo.testing import fixed_run, judge_images
 
 #: small nets, a short run and a short EMA: about 35 s on one thread in fp32
 SMALL = dict(width=8, max_width=32, mapping_layers=2, batch_size=16, lr=5e-3, ema_decay=0.95)
@@ -17,8 +17,7 @@ def test_stylegan_lite_learns_digits(tmp_path) -> None:
     real-vs-real and 21 % of samples recognised with confidence >= 0.9. The untrained
     generator (flat grey images) sits at 15x and 1 %; with G's loss sign flipped, 43x and 0 %.
     bench/quality.py measures the default nets' long run on shapes."""
-    run = ganzoo.train("stylegan-lite", "digits", out=tmp_path, steps=600, precision="fp32", threads=1, quiet=True,
-                       sample_every=10**6, checkpoint_every=10**6, **SMALL)
+    run = fixed_run("stylegan-lite", "digits", tmp_path, 600, **SMALL)
     judged = judge_images(ganzoo.sample(run.dir, 1_000, seed=5), "digits")
     print(f"stylegan-lite on digits: {judged}")
     assert judged["fd_ratio"] <= 12 and judged["recognised"] >= 0.08, judged

@@ -8,14 +8,8 @@ import pytest
 import torch
 
 import ganzoo
-import ganzoo.data as gdata
-from ganzoo.loading import load_weights
-from ganzoo.metrics.classifier import get_classifier
-from ganzoo.metrics.features import get_extractor
-from ganzoo.metrics.scores import fid
-from ganzoo.styles import mix
-from ganzoo.nn.build import build_model
-from ganzoo.testing import assert_metrics_reproduce, shipped_weights
+from ganzoo.testing import (assert_metrics_reproduce, build_model, classifier_features, classify, frechet_distance,
+                            load_model, real_images, shipped_weights)
 
 #: measured for the shipped file (closing note of issue 16): FD 259.1 against real-vs-real 1.96
 #: (132x; the goal of 10x is not met), from 531 at initialisation (2.05x). These bounds guard that level.
@@ -24,35 +18,32 @@ FD_RATIO_BOUND, DROP_BOUND = 140.0, 1.9
 
 @pytest.fixture(scope="module")
 def loaded():
-    return load_weights("stylegan-lite.shapes")
+    return load_model("stylegan-lite.shapes")
 
 
 def test_weights_are_intact_and_far_better_than_initialisation(loaded) -> None:
     (spec, _), = shipped_weights("stylegan-lite")
     scores = assert_metrics_reproduce(spec)
-    data = gdata.load("shapes")
-    features = get_extractor("classifier", data)
-    real = features(data.train.batch(torch.arange(10_000))[0])  # ganzoo eval's reference
-    real_vs_real = fid(real, features(data.test.batch(torch.arange(2_000))[0]))
+    # distances from the first 10,000 training images, ganzoo eval's reference
+    real_vs_real = frechet_distance(real_images("shapes", 2_000, "test"), "shapes")
     torch.manual_seed(loaded.meta["config"]["seed"])
-    untrained = build_model(ganzoo.get_spec("stylegan-lite"), dict(loaded.meta["config"]), loaded.data_info).G.eval()
+    untrained = build_model("stylegan-lite", loaded.meta["config"], loaded.data_info).G.eval()
     with torch.no_grad():
-        initial = fid(real, features(untrained(torch.randn(2_000, 128, generator=torch.Generator().manual_seed(0)))))
+        initial = frechet_distance(untrained(torch.randn(2_000, 128, generator=torch.Generator().manual_seed(0))),
+                                   "shapes")
     print(f"stylegan-lite.shapes: FD {initial:.1f} -> {scores['fid']:.2f}; real-vs-real {real_vs_real:.2f} "
           f"({scores['fid'] / real_vs_real:.0f}x)")
     assert initial / scores["fid"] >= DROP_BOUND and scores["fid"] <= FD_RATIO_BOUND * real_vs_real
 
 
-def diversity(images: torch.Tensor, features) -> float:
-    """Mean pairwise distance between samples in the classifier's features."""
-    f = features(images)
-    return torch.pdist(f).mean().item()
+def diversity(images: torch.Tensor) -> float:
+    """Mean pairwise distance between samples in the shapes classifier's features."""
+    return torch.pdist(classifier_features(images, "shapes")).mean().item()
 
 
 def test_truncation_lowers_diversity_monotonically_down_to_the_average_image(loaded) -> None:
-    features = get_extractor("classifier", gdata.load("shapes"))
     psis = (1.0, 0.75, 0.5, 0.25, 0.0)
-    spread = [diversity(ganzoo.sample("stylegan-lite.shapes", 256, seed=3, truncation=psi), features) for psi in psis]
+    spread = [diversity(ganzoo.sample("stylegan-lite.shapes", 256, seed=3, truncation=psi)) for psi in psis]
     print("diversity by psi:", dict(zip(psis, (round(s, 3) for s in spread))))
     assert all(a > b for a, b in zip(spread, spread[1:])), spread
     g = loaded.nets["G"]
@@ -65,13 +56,12 @@ def test_truncation_lowers_diversity_monotonically_down_to_the_average_image(loa
 def mixing_figures(loaded, crossover: int, seed: int) -> tuple[float, float]:
     """(share of cells whose predicted shape is the coarse source's, share whose mean colour
     is nearer the fine source's than the coarse source's) in an 8 x 8 mixing table."""
-    result = mix(loaded, rows=8, cols=8, crossover=crossover, seed=seed)
-    predict = get_classifier("shapes").predict
+    result = ganzoo.mix(loaded, rows=8, cols=8, crossover=crossover, seed=seed)
     cells = result.cells.flatten(0, 1)
     coarse = result.rows.repeat_interleave(8, dim=0)  # each cell's coarse source
     fine = result.cols.repeat(8, 1, 1, 1)  # and its fine source
     colour = lambda images: images.mean(dim=(2, 3))  # noqa: E731
-    shape_follows = (predict(cells) == predict(coarse)).float().mean().item()
+    shape_follows = (classify(cells, "shapes") == classify(coarse, "shapes")).float().mean().item()
     colour_follows = ((colour(cells) - colour(fine)).norm(dim=1) < (colour(cells) - colour(coarse)).norm(dim=1))
     return shape_follows, colour_follows.float().mean().item()
 

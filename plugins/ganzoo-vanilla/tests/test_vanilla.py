@@ -6,15 +6,13 @@ import pytest
 import torch
 
 import ganzoo
-from ganzoo.testing import judge_points
+from ganzoo.testing import judge_points, load_checkpoint
 
 
 def test_k_discriminator_steps_draw_k_real_batches(tmp_path) -> None:
     run = ganzoo.train("vanilla", "ring", out=tmp_path, steps=3, d_steps=3, batch_size=16, quiet=True,
                        sample_every=100, checkpoint_every=3)
-    from ganzoo.training.checkpoint import load
-
-    assert load(run.dir / "checkpoints" / "last.pt")["stream"]["batch"] == 9  # 3 iterations x k = 3 batches
+    assert load_checkpoint(run.dir)["stream"]["batch"] == 9  # 3 iterations x k = 3 batches
 
 
 def test_packing_judges_samples_jointly() -> None:

@@ -9,16 +9,17 @@ import torch
 from torch import nn
 
 import ganzoo
-from ganzoo.testing import judge_points
-from ganzoo.training.checkpoint import load
+from ganzoo.plugin import DataInfo
+from ganzoo.testing import judge_points, load_checkpoint
 
 
 def test_clipping_keeps_every_critic_weight_within_c(tmp_path) -> None:
     run = ganzoo.train("wgan", "ring", out=tmp_path, steps=20, quiet=True, sample_every=100, checkpoint_every=20)
-    weights = load(run.dir / "checkpoints" / "last.pt")["nets"]["D"]
+    saved = load_checkpoint(run.dir)
+    weights = saved["nets"]["D"]
     largest = max(float(w.abs().max()) for k, w in weights.items() if "running" not in k and "num_batches" not in k)
     assert largest <= 0.01 + 1e-7
-    assert load(run.dir / "checkpoints" / "last.pt")["stream"]["batch"] == 20 * 5  # 5 critic batches per step
+    assert saved["stream"]["batch"] == 20 * 5  # 5 critic batches per step
 
 
 def test_penalty_weight_is_the_toy_lambda_on_points_and_the_papers_on_images() -> None:
@@ -35,8 +36,6 @@ def test_penalty_weight_is_the_toy_lambda_on_points_and_the_papers_on_images() -
 
 def test_wgan_gp_critic_has_no_batch_norm_and_uses_adam(tmp_path) -> None:
     from ganzoo_wgan.model import WassersteinGAN
-
-    from ganzoo.nn.base import DataInfo
 
     spec = ganzoo.get_spec("wgan-gp")
     config = {**spec.defaults, "loss": "wasserstein-gp", "lr": 1e-4}
