@@ -24,8 +24,11 @@ import pluggy
 __all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
 
 PROJECT = "ganzoo"
-#: the version of the plugin contract: this module's hooks and the names ``ganzoo.plugin`` exports
-PLUGIN_API = "1.2"
+#: the version of the plugin contract: this module's hooks and the names ``ganzoo.plugin`` exports.
+#: 1.1 added ``StyleGenerator``; 1.2 ``ganzoo_push_weights``, ``ganzoo_push_accepts``, the transport
+#: errors and ``Augment``; 1.3 lets a ``ModelSpec`` builder name the ``GanModel`` subclass itself
+#: and gives ``GanModel`` a default Adam ``build_optimizers`` and ``adam_optimizers``.
+PLUGIN_API = "1.3"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

@@ -1,8 +1,8 @@
 """The lookup of names a person types, over the specs plugins register (``ganzoo.specs``).
 
 No torch here: listing, searching and describing models must stay instant. A spec
-names its builder as a lazy ``"package.module:function"`` string that is only
-imported when something is built.
+names its builder as a lazy ``"package.module:name"`` string (a function or a class)
+that is only imported when something is built.
 
 Names are lower-case (``dcgan``). A name is qualified by the distribution that
 registered it (``ganzoo-dcgan:dcgan``) and pretrained weights are picked with
@@ -269,8 +269,9 @@ def _pick_tag(model: str, available: list[WeightsSpec]) -> WeightsSpec:
 
 
 def load_builder(reference: str) -> Any:
-    """Import what a lazy ``"package.module:attribute"`` string names (only when it is used)."""
-    import importlib
+    """Import what a lazy ``"package.module:attribute"`` string names (only when it is used):
+    a function or a class alike, as callers only call it."""
+    import importlib  # lazy: the registry is imported by every command; only a build needs this
 
     module, _, attr = reference.partition(":")
     return getattr(importlib.import_module(module), attr)

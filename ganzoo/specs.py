@@ -3,7 +3,8 @@ extractors, and the paper a model comes from. Each checks itself when made, so a
 registration fails at load time with the plugin's name, not at first use.
 
 No torch here: listing and describing models must stay instant. A spec names its
-builder as a lazy ``"package.module:function"`` string, imported only when used.
+builder as a lazy ``"package.module:name"`` string, imported only when used: a function,
+or a class called the same way (a model's ``GanModel`` subclass, a loss class).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _check_name(what: str, name: str) -> None:
 def _check_builder(name: str, builder: str) -> None:
     if not isinstance(builder, str) or not _BUILDER.match(builder):
         raise RegistrationError(
-            f"{name!r}: builder {builder!r} must be a lazy 'package.module:function' string."
+            f"{name!r}: builder {builder!r} must be a lazy 'package.module:name' string."
         )
 
 
@@ -61,7 +62,11 @@ class Paper:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A GAN family member: what it is, what data it eats, how to build it."""
+    """A GAN family member: what it is, what data it eats, how to build it.
+
+    ``builder`` names what ``builder(config, data)`` makes the model with: the family's
+    ``GanModel`` subclass itself (``"ganzoo_mygan.model:MyGAN"``, plugin API 1.3), or a
+    function returning one (``"ganzoo_mygan.model:build"``, as before)."""
 
     name: str
     summary: str

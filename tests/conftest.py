@@ -34,6 +34,7 @@ FIXTURES = {
     "ganzoo-fixture-twin-b": ("0.1", "ganzoo_fixture_twin_b", "twin-b"),
     "ganzoo-fixture-models": ("0.3", "ganzoo_fixture_models", "models"),
     "ganzoo-fixture-losses": ("0.1", "ganzoo_fixture_losses", "losses"),
+    "ganzoo-fixture-api12": ("0.1", "ganzoo_fixture_api12", "api12"),
 }
 
 

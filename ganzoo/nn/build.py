@@ -1,5 +1,6 @@
 """Build a model family's ``GanModel`` from its spec: the one place a builder string is
-imported and its result checked, used by the Trainer and by loading alike."""
+imported and its result checked, used by the Trainer and by loading alike, so a class
+builder and a function builder behave the same everywhere."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from ganzoo.registry import ModelSpec, load_builder
 
 
 def build_model(spec: ModelSpec, config: Mapping[str, Any], data_info: DataInfo) -> GanModel:
-    """``spec``'s builder called with the resolved config and data description."""
+    """``spec``'s builder called with the resolved config and data description. The builder
+    is the family's ``GanModel`` subclass itself, or (as plugins written for plugin API 1.2
+    and before have it) a function ``build(config, data)`` returning one; both are called alike."""
     try:
         builder = load_builder(spec.builder)
     except (ImportError, AttributeError) as exc:
         raise GanzooError(f"model {spec.name!r}: cannot import its builder {spec.builder!r} ({exc}); "
                           f"reinstall its plugin {spec.plugin!r}.") from exc
+    if isinstance(builder, type) and not issubclass(builder, GanModel):  # named the wrong class (its Generator?)
+        raise GanzooError(f"model {spec.name!r}: builder {spec.builder!r} is the class {builder.__name__}, "
+                          "not a GanModel subclass nor a function returning one.")
     try:
         model = builder(dict(config), data_info)
     except ValueError as exc:  # a family's own check of its settings (image sizes it supports, ...)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -82,6 +82,16 @@ class StepContext:
 class GanModel(ABC):
     """A model family's nets, optimisers and training step.
 
+    A spec's builder may name the subclass itself (``"ganzoo_mygan.model:MyGAN"``): the
+    core calls it as ``MyGAN(config, data)``, so no ``build`` function is needed.
+
+    A family writes ``__init__`` (its nets) and ``train_step``; ``build_optimizers``
+    defaults to Adam for ``self.G`` and for ``self.D`` from the settings ``lr``, ``lr_d``,
+    ``beta1`` and ``beta2`` (see ``adam_optimizers``), which is what most GANs use, so a
+    family overrides it only where its optimisers differ (WGAN's RMSProp, StyleGAN's
+    rates corrected for lazy regularisation) or its nets have other names (CycleGAN's
+    two of each, which still calls ``adam_optimizers``).
+
     During training the Trainer may replace each net attribute with a wrapper
     (DistributedDataParallel under torchrun) that forwards calls and attribute reads,
     so ``train_step`` uses ``self.G(z)`` and ``self.G.latent_dim`` either way. Make
@@ -106,10 +116,6 @@ class GanModel(ABC):
 
     # -- what a family must write -----------------------------------------------
     @abstractmethod
-    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        """One optimiser per group of nets, by name (``{"G": ..., "D": ...}``)."""
-
-    @abstractmethod
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         """One training iteration; returns its losses and other figures as *detached* scalar
         tensors (``{"loss_D": loss_d.detach(), ...}``), never floats.
@@ -119,6 +125,42 @@ class GanModel(ABC):
         the host once per ``log_every`` steps, where it averages, logs and checks them
         for NaN (and once before every checkpoint, so none is written after a bad step).
         Keep the keys the same from step to step."""
+
+    # -- optimisers (the default: Adam for G and for D) ---------------------------------
+    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """One optimiser per group of nets, by name (``{"G": ..., "D": ...}``), together
+        covering every trainable parameter; the Trainer schedules, checkpoints and resumes them.
+
+        The default is ``adam_optimizers(self.G.parameters(), self.D.parameters())``, the
+        optimisers most GANs train with, so a family with nets ``G`` and ``D`` writes none.
+        Override it for other optimisers, other rates, or nets with other names."""
+        missing = [name for name in ("G", "D") if not hasattr(self, name)]
+        if missing:
+            raise TypeError(f"{type(self).__name__} has no net {' or '.join(missing)}, which the default "
+                            "build_optimizers trains: write its own (self.adam_optimizers(g_params, d_params) "
+                            "gives the default Adam over any parameters).")
+        return self.adam_optimizers(self.G.parameters(), self.D.parameters())
+
+    def adam_optimizers(self, g_params: Iterable[nn.Parameter],
+                        d_params: Iterable[nn.Parameter]) -> dict[str, torch.optim.Optimizer]:
+        """Adam for the generator side and for the discriminator side, the same for every
+        family that uses it, so one place reads the settings and every family reads them alike:
+
+        - ``lr``: G's learning rate (and D's);
+        - ``lr_d``: D's own rate, the two time-scale update rule (Heusel et al. 2017);
+          0, ``None`` or absent: ``lr``;
+        - ``beta1`` (absent: 0.5, DCGAN's choice for GANs) and ``beta2`` (absent: 0.999,
+          Adam's own).
+
+        Absent settings take those values so that weights and runs saved before a family
+        declared a setting rebuild with the optimisers they trained with; a setting is one
+        users can change only once the spec's ``defaults`` declare it. Sets ``self.opt_g``
+        and ``self.opt_d`` (what ``train_step`` steps) and returns ``{"G": ..., "D": ...}``."""
+        c = self.config
+        betas = (c.get("beta1", 0.5), c.get("beta2", 0.999))
+        self.opt_g = torch.optim.Adam(g_params, c["lr"], betas=betas)
+        self.opt_d = torch.optim.Adam(d_params, c.get("lr_d") or c["lr"], betas=betas)
+        return {"G": self.opt_g, "D": self.opt_d}
 
     # -- sampling (defaults fit unconditional and conditional generators) -------------
     def sample_inputs(self, n: int, generator: torch.Generator, labels: torch.Tensor | None = None,

@@ -112,14 +112,6 @@ class CGAN(GanModel):
             init_dcgan(self.D)
         self.loss = build_loss(config["loss"])
 
-    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        # lr_d: the two time-scale update rule (Heusel et al. 2017) gives D its own rate
-        # (.get: weights saved before these settings existed trained with the paper's values)
-        betas = (self.config["beta1"], self.config.get("beta2", 0.999))
-        self.opt_g = torch.optim.Adam(self.G.parameters(), self.config["lr"], betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config.get("lr_d") or self.config["lr"], betas=betas)
-        return {"G": self.opt_g, "D": self.opt_d}
-
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         real, labels = batch
         z = torch.randn(len(real), self.G.latent_dim, device=real.device)
@@ -148,6 +140,3 @@ class CGAN(GanModel):
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
 
-
-def build(config: Mapping[str, Any], data: DataInfo) -> CGAN:
-    return CGAN(config, data)

@@ -4,8 +4,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
-#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
-GANZOO_PLUGIN_API = ">=1.0,<2"
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
+#: GanModel class as builder and the default Adam optimisers
+GANZOO_PLUGIN_API = ">=1.3,<2"
 
 PAPER = Paper("Conditional Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1411.1784",
               "Mirza & Osindero")
@@ -17,7 +18,7 @@ def ganzoo_register_models(register):
         name="cgan",
         summary="Conditional GAN: G and D both see the class label; `ganzoo sample --labels 3,3,7`.",
         task="conditional",
-        builder="ganzoo_cgan.model:build",
+        builder="ganzoo_cgan.model:CGAN",
         paper=PAPER,
         data_kinds=("labelled-images",),
         defaults={

@@ -116,11 +116,10 @@ class CycleGAN(GanModel):
         self.pool_B = ImagePool(config["pool_size"])  # fakes of domain B, for D_A
 
     def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        betas = (self.config["beta1"], 0.999)
-        lr = self.config["lr"]
-        self.opt_g = torch.optim.Adam([*self.G_A.parameters(), *self.G_B.parameters()], lr, betas=betas)
-        self.opt_d = torch.optim.Adam([*self.D_A.parameters(), *self.D_B.parameters()], lr, betas=betas)
-        return {"G": self.opt_g, "D": self.opt_d}
+        """ganzoo's default Adam, one over both translators and one over both discriminators,
+        grouped as the reference code groups them (the default knows only nets G and D)."""
+        return self.adam_optimizers([*self.G_A.parameters(), *self.G_B.parameters()],
+                                    [*self.D_A.parameters(), *self.D_B.parameters()])
 
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
         real_a, real_b = batch
@@ -186,6 +185,3 @@ class CycleGAN(GanModel):
             rows.append(torch.stack([x.float(), y.float(), back(y).float()], 1).flatten(0, 1))
         return torch.cat(rows), 3
 
-
-def build(config: Mapping[str, Any], data: DataInfo) -> CycleGAN:
-    return CycleGAN(config, data)

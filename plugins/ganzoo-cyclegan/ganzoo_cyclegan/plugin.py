@@ -4,8 +4,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
-#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
-GANZOO_PLUGIN_API = ">=1.0,<2"
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
+#: GanModel class as builder and the default Adam optimisers
+GANZOO_PLUGIN_API = ">=1.3,<2"
 
 PAPER = Paper("Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks", 2017,
               "https://arxiv.org/abs/1703.10593", "Zhu, Park, Isola & Efros")
@@ -22,7 +23,7 @@ def ganzoo_register_models(register):
         name="cyclegan",
         summary="CycleGAN: unpaired translation A <-> B with cycle-consistency; ResNet G, 70x70 PatchGAN D.",
         task="image-to-image",
-        builder="ganzoo_cyclegan.model:build",
+        builder="ganzoo_cyclegan.model:CycleGAN",
         paper=PAPER,
         data_kinds=("unpaired-images",),
         # The default is sized for a laptop CPU and the built-in sketches2photos set:

@@ -4,8 +4,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
-#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
-GANZOO_PLUGIN_API = ">=1.0,<2"
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
+#: GanModel class as builder and the default Adam optimisers
+GANZOO_PLUGIN_API = ">=1.3,<2"
 
 PAPER = Paper("Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks",
               2015, "https://arxiv.org/abs/1511.06434", "Radford, Metz & Chintala")
@@ -17,7 +18,7 @@ def ganzoo_register_models(register):
         name="dcgan",
         summary="All-convolutional GAN: strided convs, batch norm, ReLU/LeakyReLU, tanh; 32 or 64 px.",
         task="unconditional",
-        builder="ganzoo_dcgan.model:build",
+        builder="ganzoo_dcgan.model:DCGAN",
         paper=PAPER,
         data_kinds=("images",),
         defaults={

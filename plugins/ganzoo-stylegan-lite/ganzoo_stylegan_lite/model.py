@@ -139,6 +139,3 @@ class StyleGANLite(GanModel):
         self.pl_mean = torch.as_tensor(state.get("pl_mean", 0.0)).float()
         self.r1_last = torch.as_tensor(state.get("r1_last", 0.0)).float()
 
-
-def build(config: Mapping[str, Any], data: DataInfo) -> StyleGANLite:
-    return StyleGANLite(config, data)

@@ -4,8 +4,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
-#: the plugin-API versions this plugin is written for (1.1 added StyleGenerator)
-GANZOO_PLUGIN_API = ">=1.1,<2"
+#: the plugin-API versions this plugin is written for (1.1 added StyleGenerator; 1.3 the GanModel
+#: class as builder)
+GANZOO_PLUGIN_API = ">=1.3,<2"
 
 PAPER = Paper("Analyzing and Improving the Image Quality of StyleGAN", 2020, "https://arxiv.org/abs/1912.04958",
               "Karras, Laine, Aittala, Hellsten, Lehtinen & Aila")
@@ -17,7 +18,7 @@ def ganzoo_register_models(register):
         name="stylegan-lite",
         summary="StyleGAN2, small and pure PyTorch: mapping net, modulated convs, style mixing, truncation in W.",
         task="unconditional",
-        builder="ganzoo_stylegan_lite.model:build",
+        builder="ganzoo_stylegan_lite.model:StyleGANLite",
         paper=PAPER,
         data_kinds=("images",),
         defaults={

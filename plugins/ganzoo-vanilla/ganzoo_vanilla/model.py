@@ -83,12 +83,6 @@ class VanillaGAN(GanModel):
         if config["batch_size"] % config["pack"]:
             raise ValueError(f"batch_size {config['batch_size']} must be a multiple of pack {config['pack']}")
 
-    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        betas = (self.config["beta1"], 0.999)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), self.config["lr"], betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), self.config["lr"], betas=betas)
-        return {"G": self.opt_g, "D": self.opt_d}
-
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
         return torch.randn(n, self.G.latent_dim, device=device)
 
@@ -125,6 +119,3 @@ class VanillaGAN(GanModel):
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
 
-
-def build(config: Mapping[str, Any], data: DataInfo) -> VanillaGAN:
-    return VanillaGAN(config, data)

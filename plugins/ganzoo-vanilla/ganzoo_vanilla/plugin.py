@@ -4,8 +4,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
-#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
-GANZOO_PLUGIN_API = ">=1.0,<2"
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
+#: GanModel class as builder and the default Adam optimisers
+GANZOO_PLUGIN_API = ">=1.3,<2"
 
 PAPER = Paper("Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1406.2661", "Goodfellow et al.")
 
@@ -16,7 +17,7 @@ def ganzoo_register_models(register):
         name="vanilla",
         summary="The original GAN: MLP generator and discriminator, k D steps per G step.",
         task="points-2d",
-        builder="ganzoo_vanilla.model:build",
+        builder="ganzoo_vanilla.model:VanillaGAN",
         paper=PAPER,
         data_kinds=("points-2d", "images"),
         defaults={

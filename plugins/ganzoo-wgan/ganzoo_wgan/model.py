@@ -90,14 +90,13 @@ class WassersteinGAN(GanModel):
         self.loss = build_loss(config["loss"], **options)
 
     def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """WGAN's RMSProp (momentum methods such as Adam were unstable with clipping), or
+        ganzoo's default Adam (``optimizer: adam``; WGAN-GP's defaults give it betas 0.5, 0.9)."""
+        if self.config["optimizer"] != "rmsprop":
+            return super().build_optimizers()
         lr = self.config["lr"]
-        if self.config["optimizer"] == "rmsprop":
-            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr)
-            self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr)
-        else:
-            betas = (self.config["beta1"], self.config["beta2"])
-            self.opt_g = torch.optim.Adam(self.G.parameters(), lr, betas=betas)
-            self.opt_d = torch.optim.Adam(self.D.parameters(), lr, betas=betas)
+        self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr)
+        self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr)
         return {"G": self.opt_g, "D": self.opt_d}
 
     def train_step(self, batch: Any, ctx: StepContext) -> dict[str, torch.Tensor]:
@@ -148,6 +147,3 @@ def penalty_weight(config: Mapping[str, Any], images: bool) -> float:
         raise ValueError(f"gp_weight must be a number >= 0 (or none: 10 on images, 0.1 on points), not {weight!r}")
     return float(weight)
 
-
-def build(config: Mapping[str, Any], data: DataInfo) -> WassersteinGAN:
-    return WassersteinGAN(config, data)

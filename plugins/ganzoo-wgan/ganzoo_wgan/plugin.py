@@ -4,8 +4,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
-#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API)
-GANZOO_PLUGIN_API = ">=1.0,<2"
+#: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
+#: GanModel class as builder and the default Adam optimisers
+GANZOO_PLUGIN_API = ">=1.3,<2"
 
 WGAN = Paper("Wasserstein GAN", 2017, "https://arxiv.org/abs/1701.07875", "Arjovsky, Chintala & Bottou")
 WGAN_GP = Paper("Improved Training of Wasserstein GANs", 2017, "https://arxiv.org/abs/1704.00028",
@@ -22,7 +23,7 @@ def ganzoo_register_models(register):
         name="wgan",
         summary="Wasserstein GAN: a critic kept Lipschitz by clipping weights to [-0.01, 0.01], RMSProp, 5 critic steps.",
         task="points-2d",
-        builder="ganzoo_wgan.model:build",
+        builder="ganzoo_wgan.model:WassersteinGAN",
         paper=WGAN,
         data_kinds=("points-2d", "images"),
         # The paper's RMSProp lr 5e-5 for 5k steps left 4-5 of the ring's 8 modes; 4x that rate,
@@ -35,7 +36,7 @@ def ganzoo_register_models(register):
         name="wgan-gp",
         summary="WGAN with a gradient penalty (lambda 10 on images, 0.1 on points) instead of clipping; no batch norm in the critic; Adam.",
         task="points-2d",
-        builder="ganzoo_wgan.model:build",
+        builder="ganzoo_wgan.model:WassersteinGAN",
         paper=WGAN_GP,
         data_kinds=("points-2d", "images"),
         # The paper's Adam(1e-4, 0.5, 0.9) needs ~100k iterations on the toy sets; 5e-4 decaying
