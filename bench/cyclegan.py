@@ -75,13 +75,14 @@ def plain_loop(cfg: dict, steps: int) -> float:
 
 
 def trainer_loop(cfg: dict, steps: int, default: bool) -> float:
+    import ganzoo
     from ganzoo.training.trainer import Trainer
 
     overrides = dict(cfg, steps=steps, log_every=WARMUP, sample_every=10**9, checkpoint_every=10**9)
     if not default:
         overrides.update(precision="fp32", channels_last=False, threads=torch.get_num_threads())
     with tempfile.TemporaryDirectory() as out:
-        run = Trainer("cyclegan", "sketches2photos", out=out, overrides=overrides, quiet=True).fit()
+        run = Trainer(ganzoo.plan("cyclegan", "sketches2photos", out=out, **overrides), quiet=True).fit()
         rows = [json.loads(r) for r in (run.dir / "metrics.jsonl").read_text().splitlines()]
     # images/s per window of WARMUP steps; the first window holds the warm-up
     return statistics.mean(cfg["batch_size"] / r["images_per_s"] for r in rows[1:])

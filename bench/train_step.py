@@ -92,8 +92,11 @@ def run_mode(mode: str, steps: int, batch: int, device_name: str, size: int = 64
 
         overrides = dict(steps=WARMUP + steps, log_every=WARMUP, sample_every=10**9, checkpoint_every=10**9,
                          image_size=size, batch_size=batch, device=device_name, **TRAINER_OPTIONS[mode])
-        trainer = Trainer("bench-dcgan", "shapes", out=os.environ["BENCH_OUT"], overrides=overrides, quiet=True,
-                          host=_host())
+        from ganzoo.training.plan import plan_run
+
+        host = _host()
+        trainer = Trainer(plan_run("bench-dcgan", "shapes", out=os.environ["BENCH_OUT"], settings=overrides,
+                                   registry=host.registry), quiet=True, host=host)
         run = trainer.fit()
         rows = [json.loads(r) for r in (run.dir / "metrics.jsonl").read_text().splitlines()]
         timed = rows[1:]  # the first window holds the warm-up

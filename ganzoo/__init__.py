@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from ganzoo.registry import ModelSpec, Registry
     from ganzoo.styles import StyleMix
+    from ganzoo.training.plan import RunPlan
     from ganzoo.training.run import Run
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "load",
     "get_registry",
     "mix",
+    "plan",
     "sample",
     "sample_grid",
     "train",
@@ -77,9 +79,24 @@ def list_models(pattern: str | None = None, task: str | None = None) -> list[Mod
     return get_registry().list_models(pattern, task)
 
 
-def train(model: str | None = None, data: str | Path | None = None, **kwargs: Any) -> Run:
-    """Train ``model`` on ``data`` (dataset name or folder); keyword arguments override any
-    setting (``steps=500, lr=1e-4``) or name ``out``, ``resume``, ``config_file``, ``quiet``.
+def plan(model: str | None = None, data: str | Path | None = None, **kwargs: Any) -> RunPlan:
+    """Resolve a run without starting it: the model, its config (``steps=500, lr=1e-4`` over its
+    defaults), the data, and ``out``, ``resume``, ``config_file`` as ``train`` takes them. Every
+    refusal a run can get before data is drawn is raised here; ``train(plan)`` executes it.
+    ``world_size``: the processes that will train it (by default, those this one belongs to)."""
+    from ganzoo.training.distributed import world_from_env
+    from ganzoo.training.plan import plan_run
+
+    options = {k: kwargs.pop(k) for k in ("out", "resume", "config_file", "world_size") if k in kwargs}
+    return plan_run(model, data, settings=kwargs, resume=options.get("resume"), config_file=options.get("config_file"),
+                    out=options.get("out") or "runs", world_size=options.get("world_size") or world_from_env().size,
+                    registry=get_registry())
+
+
+def train(model: str | RunPlan | None = None, data: str | Path | None = None, **kwargs: Any) -> Run:
+    """Train ``model`` on ``data`` (dataset name or folder), or execute a ``RunPlan`` from ``plan``;
+    keyword arguments override any setting (``steps=500, lr=1e-4``) or name ``out``, ``resume``,
+    ``config_file``, ``quiet``.
 
     The run folder gets ``run.json`` (this call, as a command that repeats it, and how the run
     stopped); ``report=True`` also writes ``report.html`` when training stops, as ``ganzoo train``
@@ -88,14 +105,22 @@ def train(model: str | None = None, data: str | Path | None = None, **kwargs: An
     writes it later)."""
     from ganzoo.live_eval import during_training
     from ganzoo.report import write_report
+    from ganzoo.training.plan import RunPlan
     from ganzoo.training.run_record import RunRecord
-    from ganzoo.training.trainer import train as _train
+    from ganzoo.training.trainer import train as execute
 
-    report = kwargs.pop("report", False)
-    record = kwargs.pop("record", None) or RunRecord.from_python(model, data, **kwargs)
+    report, record, quiet = kwargs.pop("report", False), kwargs.pop("record", None), kwargs.pop("quiet", False)
+    if isinstance(model, RunPlan):
+        if data is not None or kwargs:
+            raise TypeError("train(plan) takes the plan's own settings; plan another run for others.")
+        run_plan = model
+        record = record or RunRecord.from_python(run_plan.spec.name, run_plan.data, **dict(run_plan.config))
+    else:
+        record = record or RunRecord.from_python(model, data, quiet=quiet, **kwargs)
+        run_plan = plan(model, data, **kwargs)
     if report and record.reporter is None:
         record.reporter = write_report
-    return _train(model, data, evaluator=during_training, record=record, **kwargs)
+    return execute(run_plan, quiet=quiet, evaluator=during_training, record=record)
 
 
 def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:

@@ -34,8 +34,8 @@ from ganzoo.files import atomic_write
 from ganzoo.paths import is_path
 from ganzoo.plugins import get_host
 from ganzoo.training import best
-from ganzoo.training.config import layered, parse_set
-from ganzoo.training.refusals import refuse_before_data
+from ganzoo.training.config import parse_set
+from ganzoo.training.plan import plan_run
 
 PLAN_FILE = "plan.json"
 
@@ -67,6 +67,10 @@ class Plan:
         return {**asdict(self), "recipes": [asdict(r) for r in self.recipes], "seeds": list(self.seeds)}
 
 
+#: a row's --steps when the comparison's budget is --minutes alone
+UNCAPPED_STEPS = 10**9
+
+
 def parse_recipe(text: str) -> Recipe:
     """``MODEL`` or ``LABEL=MODEL:key=value,...`` (one line naming the form on a bad one)."""
     label, _, rest = text.partition("=") if "=" in text.split(":")[0] else ("", "", text)
@@ -94,11 +98,9 @@ def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None
         raise GanzooError(f"two recipes share a label ({', '.join(sorted({x for x in labels if labels.count(x) > 1}))}): "
                           "give each its own with LABEL=MODEL:....")
     registry = get_host().registry
-    for recipe in parsed:
-        spec = registry.get_model(recipe.model)
-        config = layered(spec, saved=None, file_layer={},
-                         overrides={**recipe.settings, **({"steps": steps} if steps else {})})
-        refuse_before_data(spec, config, data, registry)
+    for recipe in parsed:  # each row's plan, as its `ganzoo train` will make it: every refusal, before any row trains
+        plan_run(recipe.model, data, settings={**recipe.settings, **({"steps": steps} if steps else {})},
+                 registry=registry)
     if not seeds:
         raise GanzooError("give at least one seed (--seeds 0,1,2).")
     # a folder as an absolute path, so that every row (each run from the comparison's own folder,
@@ -147,7 +149,8 @@ def row_state(folder: Path, plan: Plan) -> tuple[str, float]:
 def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int, spent: float = 0.0) -> list[str]:
     """The ``ganzoo train`` line of one row: a new run, or a resume of the row's run (``spent``:
     the training minutes it has had, from ``row_state``)."""
-    budget = [*(["--steps", str(plan.steps)] if plan.steps else []),
+    # --minutes alone is the whole budget: the model's default length must not end a row first
+    budget = [*(["--steps", str(plan.steps or UNCAPPED_STEPS)] if plan.steps or plan.minutes else []),
               *(["--minutes", f"{max(plan.minutes - spent, 0.05):.3f}"] if plan.minutes else [])]
     common = ["--quiet", "--set", f"threads={threads}"]
     run = run_dir(folder)

@@ -72,6 +72,19 @@ def detect_layout(root: Path) -> str:
     )
 
 
+def count_images(root: Path | str) -> int | None:
+    """How many images a flat or class-folder dataset lists (a directory listing: nothing is
+    opened), so that too few for one batch per process is refused before any data is drawn;
+    None for an unpaired folder, whose size the loader decides."""
+    root = Path(root).expanduser()
+    layout = detect_layout(root)
+    if layout == "flat":
+        return len(images_in(root)[0])
+    if layout == "classes":
+        return sum(len(images_in(p)[0]) for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return None
+
+
 def scan(root: Path | str) -> Scan:
     """Find and verify every image under a folder, without decoding pixels."""
     root = Path(root).expanduser()

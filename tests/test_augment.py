@@ -18,11 +18,16 @@ import ganzoo
 from ganzoo.nn.augment import POLICIES, Augment, AugmentError, diff_augment
 from ganzoo.nn.model import StepContext
 from ganzoo.training.config import AUGMENT_POLICIES, ConfigError
-from ganzoo.training.trainer import train  # the Trainer itself: no evaluator, no run report
+from ganzoo.training.trainer import train as execute
 
 #: tiny runs: a few steps of small nets, nothing written between start and end
 TINY = dict(quiet=True, batch_size=8, width=8, sample_every=1_000, checkpoint_every=1_000, log_every=2,
             sample_count=8, precision="fp32", channels_last=False, device="cpu", threads=1)
+
+
+def train(model: str | None = None, data: str | None = None, *, quiet: bool = False, **settings: object) -> object:
+    """The Trainer itself, on a plan: no evaluator, no run report."""
+    return execute(ganzoo.plan(model, data, **settings), quiet=quiet)
 
 
 def images(n: int = 4, size: int = 16) -> torch.Tensor:
@@ -191,7 +196,7 @@ def test_sample_grid_has_one_row_per_label(cgan_run, tmp_path) -> None:
 
 
 def test_cli_sample_per_label_and_nrow(cgan_run, tmp_path) -> None:
-    from ganzoo.cli.train import sample_cmd
+    from ganzoo.cli.sample import sample_cmd
 
     size, runner = cgan_run.data_info.image_size, CliRunner()
     result = runner.invoke(sample_cmd, [str(cgan_run.dir), "--labels", "0,1,2,3", "--per-label", "6",

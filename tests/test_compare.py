@@ -75,3 +75,13 @@ def test_a_recipe_value_may_hold_commas() -> None:
     recipe = parse_recipe("da=dcgan:augment=diffaugment,augment_policy=translation,cutout,lr=0.0002")
     assert (recipe.label, recipe.model) == ("da", "dcgan")
     assert recipe.settings == {"augment": "diffaugment", "augment_policy": "translation,cutout", "lr": 0.0002}
+
+
+def test_minutes_alone_let_each_row_train_past_its_default_steps() -> None:
+    from ganzoo.compare import UNCAPPED_STEPS, Recipe, command, make_plan
+
+    plan = make_plan(["vanilla"], "ring", [0], steps=None, minutes=2.0, eval_every=100, eval_samples=100)
+    line = command(plan, Recipe("vanilla", "vanilla", {}), 0, Path("row"), threads=1)
+    assert line[line.index("--steps") + 1] == str(UNCAPPED_STEPS) and line[line.index("--minutes") + 1] == "2.000"
+    capped = make_plan(["vanilla"], "ring", [0], steps=500, minutes=2.0, eval_every=100, eval_samples=100)
+    assert "500" in command(capped, Recipe("vanilla", "vanilla", {}), 0, Path("row"), threads=1)

@@ -102,17 +102,24 @@ def test_sample_grids_are_laid_out_as_documented(tmp_path: Path, source: str, ar
 
 
 def test_a_spec_may_name_its_default_dataset() -> None:
-    from ganzoo.training.resume import target
+    import dataclasses
 
-    class Spec:
-        defaults = {"data": "ring", "lr": 1e-3}
+    import ganzoo
+    from ganzoo.training.plan import plan_run
 
-    class Registry:
-        def get_model(self, name: str) -> Spec:
-            return Spec()
+    real = ganzoo.get_registry()
+    spec = real.get_model("vanilla")
+    spec = dataclasses.replace(spec, defaults={**spec.defaults, "data": "grid"})
 
-    assert target(None, "toy", None, {}, Registry())[4] == "ring"
-    assert target(None, "toy", "grid", {}, Registry())[4] == "grid"  # --data wins
+    class Registry:  # the real one, with vanilla naming its own default dataset
+        def get_model(self, name: str) -> object:
+            return spec
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+    assert plan_run("vanilla", registry=Registry()).data == "grid"
+    assert plan_run("vanilla", "ring", registry=Registry()).data == "ring"  # --data wins
 
 
 def test_the_readmes_quick_examples_run_as_written(tmp_path: Path) -> None:

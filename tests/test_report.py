@@ -86,12 +86,15 @@ class _CtrlC:
 
 def test_an_interrupted_run_records_it_and_its_report_shows_what_exists(tmp_path: Path) -> None:
     from ganzoo.plugins import PluginHost
+    from ganzoo.training.plan import plan_run
     from ganzoo.training.trainer import Trainer
 
     record = RunRecord.from_python("tinygan", "ring", steps=1000)
     record.reporter = write_report
-    run = Trainer("tinygan", "ring", out=tmp_path, quiet=True, host=PluginHost(extra=[("ctrl-c", _CtrlC(15))]),
-                  overrides=dict(steps=1000, log_every=5, sample_every=10, checkpoint_every=10), record=record).fit()
+    host = PluginHost(extra=[("ctrl-c", _CtrlC(15))])
+    plan = plan_run("tinygan", "ring", out=tmp_path, registry=host.registry,
+                    settings=dict(steps=1000, log_every=5, sample_every=10, checkpoint_every=10))
+    run = Trainer(plan, quiet=True, host=host, record=record).fit()
     assert run.status == "interrupted"
     saved = json.loads((run.dir / RUN_RECORD).read_text())
     assert saved["status"] == "interrupted" and saved["end_step"] == run.step and run.step < 1000

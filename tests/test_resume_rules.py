@@ -67,7 +67,7 @@ def test_a_longer_resume_stretches_the_decay_so_the_extra_steps_learn(tmp_path: 
 def test_runs_started_together_never_share_a_folder(tmp_path: Path) -> None:
     from ganzoo.training import rundir
 
-    claimed = {rundir.claim(tmp_path, "m", "d") for _ in range(3)}  # the same second
+    claimed = {rundir.claim(tmp_path, "m-d") for _ in range(3)}  # the same second
     assert len(claimed) == 3 and all(p.is_dir() for p in claimed)
 
 

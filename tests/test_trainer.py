@@ -157,6 +157,7 @@ def test_config_files_and_set_overrides(tmp_path: Path) -> None:
 
 def test_hooks_fire_in_order_through_a_plugin(tmp_path: Path) -> None:
     from ganzoo.plugins import PluginHost
+    from ganzoo.training.plan import plan_run
     from ganzoo.training.trainer import Trainer
 
     events: list[tuple[str, int]] = []
@@ -187,8 +188,8 @@ def test_hooks_fire_in_order_through_a_plugin(tmp_path: Path) -> None:
             events.append(("end", summary["step"]))
 
     host = PluginHost(extra=[("recorder", Recorder())])
-    Trainer("tinygan", "ring", out=tmp_path / "runs", overrides=dict(steps=10, log_every=5, sample_every=10, checkpoint_every=10),
-            quiet=True, host=host).fit()
+    Trainer(plan_run("tinygan", "ring", out=tmp_path / "runs", registry=host.registry,
+                     settings=dict(steps=10, log_every=5, sample_every=10, checkpoint_every=10)), quiet=True, host=host).fit()
     assert events == [("start", 0), ("sample", 0), ("step", 5), ("step", 10), ("sample", 10), ("checkpoint", 10), ("end", 10)]
 
 

@@ -51,8 +51,8 @@ def host_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_at_most_one_host_sync_per_logged_window(tmp_path: Path, host_syncs: list[str]) -> None:
     from ganzoo.training.trainer import Trainer
 
-    trainer = Trainer("tinygan", "ring", out=tmp_path, quiet=True,
-                      overrides=dict(steps=60, log_every=20, sample_every=10**6, checkpoint_every=10**6, ema=True))
+    trainer = Trainer(ganzoo.plan("tinygan", "ring", out=tmp_path, steps=60, log_every=20, sample_every=10**6,
+                                  checkpoint_every=10**6, ema=True), quiet=True)
     trainer.save_samples = lambda: None  # grids are I/O at sample_every, not part of a step
     trainer.save_checkpoint = lambda: None
     host_syncs.clear()

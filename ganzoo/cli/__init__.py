@@ -24,7 +24,7 @@ COMMANDS = {
     "data": "ganzoo.cli.data:data_group",
     "datasets": "ganzoo.cli.catalog:datasets_cmd",
     "eval": "ganzoo.cli.evaluate:eval_cmd",
-    "export": "ganzoo.cli.weights:export_cmd",
+    "export": "ganzoo.cli.export:export_cmd",
     "features": "ganzoo.cli.catalog:features_cmd",
     "info": "ganzoo.cli.catalog:info_cmd",
     "interpolate": "ganzoo.cli.styles:interpolate_cmd",
@@ -34,9 +34,9 @@ COMMANDS = {
     "new-plugin": "ganzoo.cli.scaffold:new_plugin_cmd",
     "plugins": "ganzoo.cli.catalog:plugins_cmd",
     "report": "ganzoo.cli.report:report_cmd",
-    "sample": "ganzoo.cli.train:sample_cmd",
+    "sample": "ganzoo.cli.sample:sample_cmd",
     "train": "ganzoo.cli.train:train_cmd",
-    "translate": "ganzoo.cli.train:translate_cmd",
+    "translate": "ganzoo.cli.translate:translate_cmd",
     "weights": "ganzoo.cli.weights:weights_group",
 }
 

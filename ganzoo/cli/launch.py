@@ -6,18 +6,16 @@ added a ~30-line ``ChildFailedError`` traceback. A one-machine run needs only
 what ``init_process_group("env://")`` reads (MASTER_ADDR, MASTER_PORT, RANK,
 LOCAL_RANK, WORLD_SIZE), so this module starts the ranks itself:
 
-1. ``preflight`` resolves the settings and loads the data once in the launcher,
-   the way the Trainer will (unknown settings, a missing folder, a model/data
-   mismatch and too few samples for ``batch_size x N`` fail here, before any
-   process starts). It also builds a procedural set's cache once instead of in
-   every rank at the same time.
+1. The launcher resolves the run once, into a ``RunPlan`` (ganzoo.training.plan): unknown
+   settings, a missing folder, a model/data mismatch and a folder with too few images
+   for ``batch_size x N`` fail there, before any process starts. The ranks read that
+   plan from a file instead of resolving the command line again.
 2. ``launch`` starts the ranks with ``GANZOO_ERROR_FILE`` set; a rank that fails
    writes its message there instead of printing it (``child_errors``), and the
    launcher prints the first failure once, stops the other ranks and exits 1.
 
 Across machines (``--nnodes N --node-rank R --rdzv HOST:PORT``, ganzoo.cli.rendezvous)
-each machine's launcher does the same for its own ranks: it checks the settings and
-data, starts ``nproc`` ranks with global rank numbers and reports its own ranks'
+each machine's launcher does the same for its own ranks: it plans the run, starts ``nproc`` ranks with global rank numbers and reports its own ranks'
 failure once. ``torchrun ... -m ganzoo train`` works too: a rank started with
 WORLD_SIZE in its environment trains as it is told.
 """
@@ -49,36 +47,6 @@ ERROR_FILE_ENV = "GANZOO_ERROR_FILE"
 GRACE_S = 5.0
 
 
-def preflight(model: str | None, data: str | None, config_file: str | None, overrides: dict[str, Any],
-              resume: str | None, nproc: int) -> None:
-    """Raise a GanzooError for what would make every rank fail: the checks the Trainer
-    makes before training, plus 'at least one batch per process' (``nproc``: processes
-    in the whole job)."""
-    from ganzoo.data import load
-    from ganzoo.errors import DataError
-    from ganzoo.plugins import get_host
-    from ganzoo.training.config import layered, read_config_file
-    from ganzoo.training.refusals import refuse_before_data
-    from ganzoo.training.resume import changes, target
-
-    registry = get_host().registry
-    file_layer = read_config_file(config_file) if config_file else {}
-    # the Trainer's own rules: same model and data on resume, only changeable settings
-    _, _, saved, model, data = target(resume, model, data, file_layer, registry, world_size=nproc)
-    spec = registry.get_model(model)
-    config = layered(spec, saved=saved["config"] if saved else None, file_layer=file_layer, overrides=overrides)
-    if saved:
-        changes(saved["config"], config)
-    refuse_before_data(spec, config, data, registry)
-    dataset = load(data, seed=config["seed"], image_size=config["image_size"], channels=config["channels"],
-                   strict=config["strict_data"], registry=registry)
-    size, per_step = len(dataset.train), config["batch_size"] * nproc
-    if size < per_step:
-        raise DataError(f"dataset {dataset.name!r} has {size} samples, fewer than one batch of "
-                        f"{config['batch_size']} for each of {nproc} processes ({per_step}); "
-                        "lower --batch-size or --nproc.")
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -101,16 +69,22 @@ def check_rdzv_port(nodes: Nodes) -> None:
                               f"free ({exc.strerror or exc}); pick another port and give it to every node.") from None
 
 
-def launch(args: Sequence[str], nproc: int, nodes: Nodes | None = None) -> int:
+def launch(args: Sequence[str], nproc: int, nodes: Nodes | None = None, plan: Any = None) -> int:
     """Run ``python -m ganzoo ARGS`` as this machine's ``nproc`` ranks of one DDP job (all of
-    it, unless ``nodes`` places this machine in a larger one); returns the exit code for the
-    launcher (0, or 1 after printing the failure once)."""
+    it, unless ``nodes`` places this machine in a larger one), each handed ``plan`` (a
+    ``RunPlan``) when given; returns the exit code for the launcher (0, or 1 after printing
+    the failure once)."""
     nodes = nodes or Nodes()
     port = nodes.port or _free_port()
     with tempfile.TemporaryDirectory(prefix="ganzoo-ranks-") as folder:
+        handed = {}
+        if plan is not None:
+            from ganzoo.training.plan import PLAN_ENV
+
+            handed = {PLAN_ENV: str(plan.write(Path(folder) / "plan.json"))}
         children = []
         for local in range(nproc):
-            env = {**os.environ, **rank_env(nodes, nproc, local, port),
+            env = {**os.environ, **rank_env(nodes, nproc, local, port), **handed,
                    ERROR_FILE_ENV: str(Path(folder) / f"rank{local}.json")}
             env.setdefault("OMP_NUM_THREADS", "1")  # the Trainer sets its own thread count per rank
             children.append(subprocess.Popen([sys.executable, "-m", "ganzoo", *args], env=env))

@@ -42,3 +42,12 @@ def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wide: bool
 
 def _cut(value: str, width: int) -> str:
     return value if len(value) <= width else value[: max(width - 1, 0)] + "…"
+
+
+def human_size(size: int) -> str:
+    """A byte count as people read it (12.3 MB)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)

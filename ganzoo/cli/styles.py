@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.cli.train import CHOICE_DEVICE
+from ganzoo.cli.choices import CHOICE_DEVICE
 
 
 @click.command("mix", context_settings={"show_default": True})

@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ganzoo.training import rundir
 from ganzoo.training.config import ConfigError
 
 #: settings a resumed run may change
@@ -35,12 +34,11 @@ CHANGEABLE = frozenset({
 })
 
 
-def check_target(path: Path, saved: Mapping[str, Any], model: str | None, data: str | Path | None,
+def check_target(path: Path, saved: Mapping[str, Any], spec: Any, model: str | None, data: str | Path | None,
                  registry: Any) -> None:
-    """Refuse a model or dataset other than the run's own."""
-    if model is not None:
-        asked = registry.get_model(model).qualified_name
-        if asked != saved["model"] and registry.get_model(saved["model"]).qualified_name != asked:
+    """Refuse a model or dataset other than the run's own (``spec``: the saved run's model)."""
+    if model is not None and model not in (spec.name, spec.qualified_name):
+        if registry.get_model(model).qualified_name != spec.qualified_name:
             raise ConfigError(f"{str(path)!r} is a run of {saved['model']!r}, not {model!r}: resume it without "
                               "naming a model, or start a new run of this one.")
     if data is not None and str(data) != str(saved["data"]):
@@ -75,27 +73,3 @@ def changes(saved: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, li
 def entry(step: int, changed: Mapping[str, list[Any]], note: str | None) -> dict[str, Any]:
     return {"step": step, "time": _dt.datetime.now().isoformat(timespec="seconds"), "changed": dict(changed),
             **({"note": note} if note else {})}
-
-
-def target(resume: str | Path | None, model: str | None, data: str | Path | None, file_layer: dict[str, Any],
-           registry: Any, world_size: int = 1) -> tuple[Path | None, Path | None, dict[str, Any] | None, str, str]:
-    """(run folder, checkpoint, saved config.json record) of a resume, or Nones, and the model
-    and data to train: a resume's own, or those asked for (``data`` may come from the config
-    file, whose ``data`` key is taken out of ``file_layer``, or from the spec's ``defaults``, whose
-    ``data`` names the model's default dataset). ``world_size``: the processes
-    that will train, which a resume must match."""
-    run_dir = checkpoint = saved = None
-    if resume is not None:
-        run_dir, checkpoint, saved = rundir.find_resume(Path(resume))
-        check_target(Path(resume), saved, model, data, registry)
-        check_world_size(Path(resume), saved, world_size)
-        model, data = saved["model"], saved["data"]
-    elif model is None:
-        raise ConfigError("name a model to train (ganzoo list shows them), or --resume a run.")
-    data = data if data is not None else file_layer.get("data")
-    if data is None:  # a spec may name its default dataset in its defaults ("data": "shapes")
-        data = registry.get_model(model).defaults.get("data")
-    if data is None:
-        raise ConfigError("say what to train on: --data NAME_OR_PATH (ganzoo datasets lists names).")
-    file_layer.pop("data", None)
-    return run_dir, checkpoint, saved, str(model), data

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,12 @@ def data_label(source: str) -> str:
     return Path(source).name if ("/" in source or source.startswith((".", "~"))) else source
 
 
-def claim(out: Path, model: str, label: str) -> Path:
-    """Create and return ``out/<model>-<label>-<time>[-N]``, a folder no other run has."""
+def claim(out: Path, name: str) -> Path:
+    """Create and return ``out/<name>-<time>[-N]`` (``name``: a plan's ``<model>-<data>``), a
+    folder no other run has."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
-    base = out / f"{model}-{label}-{stamp}"
+    base = out / f"{name}-{stamp}"
     for n in range(1, 10_000):
         path = base if n == 1 else base.with_name(f"{base.name}-{n}")
         try:
@@ -82,6 +84,8 @@ def _json_default(value: Any) -> Any:
         return str(value)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, Mapping):  # a plan's frozen config
+        return dict(value)
     raise TypeError(type(value).__name__)
 
 

@@ -11,77 +11,116 @@ continue bit-identically (tests/test_trainer.py).
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ganzoo._version import __version__
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.ema import unwrap
 from ganzoo.training.rundir import plain
 
-if TYPE_CHECKING:
-    from ganzoo.registry import ModelSpec
-    from ganzoo.training.trainer import Trainer
 
-
-def plugin_version(spec: ModelSpec) -> str:
+def plugin_version(spec: Any) -> str:
     try:
         return metadata.version(spec.plugin)
     except metadata.PackageNotFoundError:
         return "?"
 
 
-def capture(trainer: Trainer, rng_by_rank: dict[str, Any], augment_by_rank: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The checkpoint dict of ``trainer`` now (``rng_by_rank``: every rank's RNG states;
-    ``augment_by_rank``: every rank's augmentation state, by default this rank's alone)."""
-    augment_by_rank = augment_by_rank or {str(trainer.world.rank): trainer.augment.state_dict()}
-    run, spec = trainer.run, trainer.spec
-    return {
-        "format": ckpt.FORMAT_VERSION,
-        "meta": {
-            "model": spec.name, "qualified_name": spec.qualified_name, "plugin": spec.plugin,
+def meta(spec: Any, config: Any, data_info: Any, data_source: str, step: int) -> dict[str, Any]:
+    """The record that lets ``ganzoo sample`` rebuild the model from a checkpoint alone."""
+    return {"model": spec.name, "qualified_name": spec.qualified_name, "plugin": spec.plugin,
             "plugin_version": plugin_version(spec), "ganzoo_version": __version__,
-            "config": plain(trainer.config), "data": trainer.data_info.as_dict(),
-            "data_source": trainer.data_source, "step": run.step,
-            "created": _dt.datetime.now().isoformat(timespec="seconds"),
-        },
-        "step": run.step,
-        "nets": {name: unwrap(net).state_dict() for name, net in trainer.model.nets().items()},
-        "optimizers": {name: opt.state_dict() for name, opt in trainer.optimizers.items()},
-        "schedulers": {name: s.state_dict() for name, s in trainer.schedulers.items()},
-        "ema": run.ema.state_dict() if run.ema is not None else None,
-        "scaler": trainer.scaler.state_dict() if trainer.scaler is not None else None,
-        "extra": trainer.model.extra_state(),
-        "augment": augment_by_rank.get("0", trainer.augment.state_dict()),  # rank 0's p (ada), for readers
-        "augment_by_rank": augment_by_rank,  # each rank's own partial sign count, restored on resume
-        "stream": trainer.stream.state(),
-        "schedule": dict(trainer.schedule),
-        "fixed": trainer.fixed,
-        "rng_by_rank": rng_by_rank,
-    }
+            "config": plain(dict(config)), "data": data_info.as_dict(), "data_source": data_source, "step": step,
+            "created": _dt.datetime.now().isoformat(timespec="seconds")}
 
 
-def restore(trainer: Trainer, state: dict[str, Any]) -> None:
-    """Put a checkpoint dict back into ``trainer`` (nets, optimisers, ..., this rank's RNG)."""
-    for name, net in trainer.model.nets().items():
-        unwrap(net).load_state_dict(state["nets"][name])
-    for name, opt in trainer.optimizers.items():
-        opt.load_state_dict(state["optimizers"][name])
-    for name, sched in trainer.schedulers.items():
-        sched.load_state_dict(state["schedulers"][name])
-    run = trainer.run
-    if run.ema is not None and state.get("ema"):
-        run.ema.load_state_dict(state["ema"])
-    if trainer.scaler is not None and state.get("scaler"):
-        trainer.scaler.load_state_dict(state["scaler"])
-    trainer.model.load_extra_state(state.get("extra", {}))
-    trainer.augment.load_state_dict(augment_state(state, trainer.world.rank))
-    trainer.stream.load_state(state["stream"])
-    trainer.fixed = state["fixed"]
-    run.step = int(state["step"])
-    rng = state["rng_by_rank"].get(str(trainer.world.rank))
-    if rng is not None:  # a rank the saved run did not have keeps its fresh seed
-        ckpt.set_rng_state(rng)
+@dataclass
+class LiveParts:
+    """The live objects of a run whose state a checkpoint holds: the model (its nets and a
+    family's extra state), optimisers, schedulers, EMA, fp16 scaler, augmentation, data stream."""
+
+    model: Any
+    optimizers: dict[str, Any]
+    schedulers: dict[str, Any]
+    ema: Any
+    scaler: Any
+    augment: Any
+    stream: Any
+
+
+@dataclass
+class RunState:
+    """Everything a checkpoint captures and a resume restores, as a value: the step, the
+    state dicts of the live parts, the lr schedule's plan, the fixed sample inputs, every
+    rank's random streams and augmentation state, and ``meta``."""
+
+    step: int
+    meta: dict[str, Any]
+    nets: dict[str, Any]
+    optimizers: dict[str, Any]
+    schedulers: dict[str, Any]
+    ema: dict[str, Any] | None
+    scaler: dict[str, Any] | None
+    extra: dict[str, Any]
+    augment: dict[str, Any]
+    augment_by_rank: dict[str, Any]
+    stream: dict[str, Any]
+    schedule: dict[str, Any]
+    fixed: Any
+    rng_by_rank: dict[str, Any]
+
+    @classmethod
+    def capture(cls, parts: LiveParts, *, step: int, meta: dict[str, Any], schedule: dict[str, Any], fixed: Any,
+                rng_by_rank: dict[str, Any], augment_by_rank: dict[str, Any]) -> RunState:
+        return cls(step=step, meta=meta,
+                   nets={name: unwrap(net).state_dict() for name, net in parts.model.nets().items()},
+                   optimizers={name: opt.state_dict() for name, opt in parts.optimizers.items()},
+                   schedulers={name: s.state_dict() for name, s in parts.schedulers.items()},
+                   ema=parts.ema.state_dict() if parts.ema is not None else None,
+                   scaler=parts.scaler.state_dict() if parts.scaler is not None else None,
+                   extra=parts.model.extra_state(), augment=augment_by_rank.get("0", parts.augment.state_dict()),
+                   augment_by_rank=augment_by_rank, stream=parts.stream.state(),
+                   schedule=dict(schedule), fixed=fixed, rng_by_rank=rng_by_rank)
+
+    def restore(self, parts: LiveParts, rank: int) -> None:
+        """Put this state back into ``parts``, and this rank's random streams into torch's."""
+        for name, net in parts.model.nets().items():
+            unwrap(net).load_state_dict(self.nets[name])
+        for name, opt in parts.optimizers.items():
+            opt.load_state_dict(self.optimizers[name])
+        for name, sched in parts.schedulers.items():
+            sched.load_state_dict(self.schedulers[name])
+        if parts.ema is not None and self.ema:
+            parts.ema.load_state_dict(self.ema)
+        if parts.scaler is not None and self.scaler:
+            parts.scaler.load_state_dict(self.scaler)
+        parts.model.load_extra_state(self.extra)
+        parts.augment.load_state_dict(augment_state(self.as_checkpoint(), rank))
+        parts.stream.load_state(self.stream)
+        rng = self.rng_by_rank.get(str(rank))
+        if rng is not None:  # a rank the saved run did not have keeps its fresh seed
+            ckpt.set_rng_state(rng)
+
+    def as_checkpoint(self) -> dict[str, Any]:
+        """The checkpoint file's dict (format ``ckpt.FORMAT_VERSION``)."""
+        return {"format": ckpt.FORMAT_VERSION, "meta": self.meta, "step": self.step, "nets": self.nets,
+                "optimizers": self.optimizers, "schedulers": self.schedulers, "ema": self.ema, "scaler": self.scaler,
+                "extra": self.extra,
+                "augment": self.augment,  # rank 0's p (ada), for readers
+                "augment_by_rank": self.augment_by_rank,  # each rank's own partial sign count, restored on resume
+                "stream": self.stream, "schedule": self.schedule, "fixed": self.fixed,
+                "rng_by_rank": self.rng_by_rank}
+
+    @classmethod
+    def from_checkpoint(cls, state: dict[str, Any]) -> RunState:
+        return cls(step=int(state["step"]), meta=state.get("meta", {}), nets=state["nets"],
+                   optimizers=state["optimizers"], schedulers=state["schedulers"], ema=state.get("ema"),
+                   scaler=state.get("scaler"), extra=state.get("extra", {}), augment=state.get("augment") or {},
+                   augment_by_rank=state.get("augment_by_rank") or {},
+                   stream=state["stream"], schedule=state.get("schedule") or {}, fixed=state["fixed"],
+                   rng_by_rank=state.get("rng_by_rank", {}))
 
 
 def augment_state(state: dict[str, Any], rank: int) -> dict[str, Any]:

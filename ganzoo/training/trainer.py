@@ -34,12 +34,12 @@ from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
 from ganzoo.training import best, rundir, state
-from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError, layered, read_config_file
+from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError
 from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
 from ganzoo.training.progress import Clock, Progress, next_steps
-from ganzoo.training.refusals import refuse_before_data
 from ganzoo.training.run import Run, fixed_inputs
+from ganzoo.training.plan import RunPlan
 from ganzoo.training.run_record import RunRecord
 from ganzoo.training import resume as resume_rules
 from ganzoo.training.schedule import apply_schedule, lr_factor, on_resume, total_steps
@@ -61,35 +61,30 @@ EvaluatorFactory = Callable[["Trainer"], Callable[[], dict[str, Any]]]
 class Trainer:
     """Builds everything a run needs, then ``fit()`` runs the loop."""
 
-    def __init__(self, model: str | None = None, data: str | Path | None = None, *, out: str | Path | None = None,
-                 resume: str | Path | None = None, config_file: str | Path | None = None,
-                 overrides: dict[str, Any] | None = None, quiet: bool = False, host: Any = None,
+    def __init__(self, plan: RunPlan, *, quiet: bool = False, host: Any = None,
                  evaluator: EvaluatorFactory | None = None, record: RunRecord | None = None) -> None:
-        self.record = record or RunRecord.from_python(model, data, out=out, resume=resume, config_file=config_file,
-                                                      quiet=quiet, **(overrides or {}))
+        self.plan, self.spec, cfg = plan, plan.spec, plan.config
+        self.config = dict(cfg)  # the Run and the hooks see a plain dict; the plan keeps the frozen one
+        self.record = record or RunRecord.from_python(plan.spec.name, plan.data, quiet=quiet)
         self.host = host or get_host()
         self.quiet = quiet
         self.world = ddp.world_from_env()
-        file_layer = read_config_file(config_file) if config_file else {}
-        run_dir, checkpoint, saved, model, data = resume_rules.target(resume, model, data, file_layer,
-                                                                      self.host.registry, self.world.size)
-        self.spec = self.host.registry.get_model(model)
-        self.config = cfg = layered(self.spec, saved=saved["config"] if saved else None, file_layer=file_layer,
-                                    overrides=dict(overrides or {}))
-        self.data_source = str(data)
-        self._saved = saved
-        self._changes = resume_rules.changes(saved["config"], cfg) if saved else {}
+        if self.world.size != plan.world_size:
+            raise GanzooError(f"this run was planned for {plan.world_size} process(es) but {self.world.size} "
+                              "were started; plan it with the world size that trains it.")
+        self.data_source = plan.data
+        target = plan.resume
+        self._saved, self._changes = (target.saved, target.changes) if target else (None, {})
         if cfg["eval_every"] and evaluator is None:
             raise ConfigError("eval_every needs an evaluator: train with ganzoo.train() or `ganzoo train`.")
         self._make_evaluator, self._evaluate = evaluator, None
 
-        refuse_before_data(self.spec, cfg, data, self.host.registry)
         self.device = pick_device(cfg["device"], self.world.local_rank)
-        self._resumed = ckpt.load(checkpoint) if checkpoint is not None else None  # its step is compared, too
+        self._resumed = ckpt.load(target.checkpoint) if target else None  # its step is compared, too
         ddp.init(self.world, self.device, {"model": self.spec.qualified_name, "data": self.data_source,  # same on all
                                            "resume_step": (self._resumed or {}).get("step"), **rundir.plain(cfg)})
         with quiet_if(quiet):  # data preparation's progress lines too
-            self.data = load_data(data, seed=cfg["seed"], image_size=cfg["image_size"], channels=cfg["channels"],
+            self.data = load_data(plan.data, seed=cfg["seed"], image_size=cfg["image_size"], channels=cfg["channels"],
                                   strict=cfg["strict_data"], registry=self.host.registry)
         self.data_info = DataInfo.from_data(self.data)
 
@@ -100,7 +95,7 @@ class Trainer:
         self.threads = pick_threads(cfg["threads"], convolutional, self.world.local_size)  # this machine's processes
         if self.device.type == "cpu":
             torch.set_num_threads(self.threads)
-        self.precision, self.channels_last, self.precision_reason = self._pick_precision(saved)
+        self.precision, self.channels_last, self.precision_reason = self._pick_precision(self._saved)
         self._on_device(self.model)
         ema = EMA({n: self.model.nets()[n] for n in self.model.sampler_names}, cfg["ema_decay"]) if cfg["ema"] else None
         if cfg["compile"]:
@@ -118,10 +113,8 @@ class Trainer:
         self.fixed = fixed_inputs(self.model, self.data, cfg["sample_count"],
                                  torch.Generator().manual_seed(cfg["seed"] + 12_345))
 
-        if checkpoint is None:
-            claimed = rundir.claim(Path(out or "runs"), self.spec.name, rundir.data_label(self.data_source)) \
-                if self.world.is_main else None
-            run_dir = ddp.from_main(self.world, claimed)
+        run_dir = target.run_dir if target else ddp.from_main(
+            self.world, rundir.claim(plan.out, plan.folder_name) if self.world.is_main else None)
         self.run = Run(run_dir, self.config, self.spec, self.model, self.data_info, self.data_source, self.world,
                        ema=ema)
         self.lock = rundir.hold(run_dir, self.world.is_main)  # one writer per run folder, for the run's life
@@ -160,9 +153,10 @@ class Trainer:
 
     def _restore(self) -> None:
         fresh = {name: [g["lr"] for g in opt.param_groups] for name, opt in self.optimizers.items()}
-        saved_state, self._resumed = self._resumed, None  # loaded before ddp.init; not kept for the run's life
-        state.restore(self, saved_state)
-        self.schedule, note = on_resume(self.config, saved_state.get("schedule"), self.run.step, self.total_steps)
+        saved, self._resumed = state.RunState.from_checkpoint(self._resumed), None  # not kept for the run's life
+        saved.restore(self._parts(), self.world.rank)
+        self.fixed, self.run.step = saved.fixed, saved.step
+        self.schedule, note = on_resume(self.config, saved.schedule or None, self.run.step, self.total_steps)
         # a new lr: the optimisers were built with it, so it becomes the schedulers' base
         apply_schedule(self.schedulers, lr_factor(self.config, **self.schedule), self.run.step,
                        fresh if "lr" in self._changes else None)
@@ -171,6 +165,17 @@ class Trainer:
             self._say(f"resume: {note}")
         if self.run.is_main:
             rundir.trim_metrics(self.run.metrics_path, self.run.step)
+
+    def _parts(self) -> state.LiveParts:
+        return state.LiveParts(self.model, self.optimizers, self.schedulers, self.run.ema, self.scaler, self.augment,
+                               self.stream)
+
+    def _state(self, rng_by_rank: dict[str, Any], augment_by_rank: dict[str, Any] | None = None) -> state.RunState:
+        """The run's state now (``augment_by_rank``: every rank's, by default this rank's alone)."""
+        return state.RunState.capture(
+            self._parts(), step=self.run.step, schedule=self.schedule, fixed=self.fixed, rng_by_rank=rng_by_rank,
+            augment_by_rank=augment_by_rank or {str(self.world.rank): self.augment.state_dict()},
+            meta=state.meta(self.spec, self.config, self.data_info, self.data_source, self.run.step))
 
     # -- the pieces of the loop ----------------------------------------------------------
     def _write_config(self) -> None:
@@ -208,7 +213,7 @@ class Trainer:
         if not self.run.is_main:
             return None
         path = self.run.checkpoints_dir / f"step-{self.run.step:06d}.pt"
-        ckpt.atomic_save(state.capture(self, rng, augment), path)
+        ckpt.atomic_save(self._state(rng, augment).as_checkpoint(), path)
         ckpt.atomic_link(path, self.run.checkpoints_dir / "last.pt")
         ckpt.prune(self.run.checkpoints_dir, self.config["keep_checkpoints"])
         self.host.hook.ganzoo_checkpoint(run=self.run, step=self.run.step, path=str(path))
@@ -235,7 +240,7 @@ class Trainer:
             self._evaluate = self._make_evaluator(self)
         results = self._evaluate()
         if best.keep_if_best(self.run.checkpoints_dir, self.run.step, results["scores"],
-                             lambda path: ckpt.atomic_save(state.capture(self, {"0": ckpt.rng_state()}), path)):
+                             lambda path: ckpt.atomic_save(self._state({"0": ckpt.rng_state()}).as_checkpoint(), path)):
             self._say(f"step {self.run.step}: the best score so far; kept as {self.run.checkpoints_dir / best.BEST_FILE}")
         numbers = {f"eval/{k}": float(v) for k, v in results["scores"].items() if isinstance(v, (int, float))}
         self.host.hook.ganzoo_train_step_end(run=self.run, step=self.run.step, metrics=numbers)
@@ -389,9 +394,7 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def train(model: str | None = None, data: str | Path | None = None, *, out: str | Path | None = None,
-          resume: str | Path | None = None, config_file: str | Path | None = None, quiet: bool = False,
-          evaluator: EvaluatorFactory | None = None, record: RunRecord | None = None, **overrides: Any) -> Run:
-    """Train ``model`` on ``data`` (a dataset name or folder); returns the finished Run."""
-    return Trainer(model, data, out=out, resume=resume, config_file=config_file, overrides=overrides,
-                   quiet=quiet, evaluator=evaluator, record=record).fit()
+def train(plan: RunPlan, *, quiet: bool = False, evaluator: EvaluatorFactory | None = None,
+          record: RunRecord | None = None) -> Run:
+    """Execute ``plan`` (``ganzoo.training.plan.plan_run``); returns the finished Run."""
+    return Trainer(plan, quiet=quiet, evaluator=evaluator, record=record).fit()

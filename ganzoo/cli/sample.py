@@ -1,0 +1,62 @@
+"""``ganzoo sample``: draw from a run, a checkpoint or pretrained weights, as a grid or raw tensors."""
+
+from __future__ import annotations
+
+# lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
+
+from pathlib import Path
+
+import click
+
+from ganzoo.cli.choices import CHOICE_DEVICE
+
+
+@click.command("sample")
+@click.argument("source")
+@click.option("-n", "count", type=click.IntRange(min=1), help="How many samples [default: 64; with --per-label: labels x K].")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help=".png grid, or .pt / .npy raw tensors.")
+@click.option("--labels", help="Class labels for conditional models, e.g. 3,3,7 (cycled to fill n).")
+@click.option("--per-label", type=click.IntRange(min=1), metavar="K",
+              help="Conditional models: K samples of each of --labels (default: every class), one row per label.")
+@click.option("--nrow", type=click.IntRange(min=1), metavar="K",
+              help="Images per row of a .png grid [default: one row per class for labels in runs of one "
+                   "length, as --per-label gives; else a square-ish grid, 8 for 64].")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--truncation", type=float,
+              help="Truncation trick: psi in W for style models (1: none, 0: the average image); "
+                   "for others, re-draw z components beyond +-T.")
+@click.option("--device", type=CHOICE_DEVICE, default="cpu", show_default=True)
+def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per_label: int | None,
+               nrow: int | None, seed: int, truncation: float | None, device: str) -> None:
+    """Draw samples from SOURCE: a run folder, a checkpoint file (RUN/checkpoints/best.pt), or pretrained weights by name (dcgan.shapes)."""
+    import numpy as np
+    import torch
+
+    from ganzoo.imaging import save_samples
+    from ganzoo.loading import conditional_classes, grid_columns, load_model, parse_labels, sample
+    from ganzoo.training.device import pick_device
+
+    loaded = load_model(source, pick_device(device))
+    classes = conditional_classes(loaded)  # 0 for an unconditional model, even on labelled data
+    label_tensor = parse_labels(labels, count or 64, classes, per_label)
+    if per_label is not None:
+        if count is not None and count != len(label_tensor):
+            raise click.UsageError(f"-n {count} does not match --per-label {per_label} x {len(label_tensor) // per_label} "
+                                   "labels; leave out -n.")
+        count = len(label_tensor)
+    count = count or 64
+    samples = sample(loaded, count, labels=label_tensor, seed=seed, truncation=truncation)
+    path = Path(out)
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".pt":
+        torch.save(samples, path)
+    elif suffix == ".npy":
+        np.save(path, samples.numpy())
+    elif suffix == ".png":
+        save_samples(samples, path, loaded.data_info,
+                     nrow or grid_columns(label_tensor, count, classes))
+    else:
+        raise click.ClickException(f"--out must end in .png, .pt or .npy, not {suffix or 'nothing'}.")
+    what = "points" if loaded.kind == "points-2d" else "images"
+    click.echo(f"wrote {count} {what} from {loaded.meta['model']} (step {loaded.meta['step']}) to {path}")
