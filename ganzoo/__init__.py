@@ -109,14 +109,15 @@ def train(model: str | RunPlan | None = None, data: str | Path | None = None, **
     from ganzoo.training.run_record import RunRecord
     from ganzoo.training.trainer import train as execute
 
-    report, record, quiet = kwargs.pop("report", False), kwargs.pop("record", None), kwargs.pop("quiet", False)
+    report, record = kwargs.pop("report", False), kwargs.pop("record", None)
     if isinstance(model, RunPlan):
+        quiet = kwargs.pop("quiet", False)
         if data is not None or kwargs:
             raise TypeError("train(plan) takes the plan's own settings; plan another run for others.")
-        run_plan = model
-        record = record or RunRecord.from_python(run_plan.spec.name, run_plan.data, **dict(run_plan.config))
+        run_plan, record = model, record or RunRecord.from_plan(model)
     else:
-        record = record or RunRecord.from_python(model, data, quiet=quiet, **kwargs)
+        record = record or RunRecord.from_python(model, data, **kwargs)  # the call as written, quiet in its place
+        quiet = kwargs.pop("quiet", False)
         run_plan = plan(model, data, **kwargs)
     if report and record.reporter is None:
         record.reporter = write_report

@@ -19,15 +19,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ganzoo.data import check_compatible, kind_of
 from ganzoo.errors import DataError
 from ganzoo.files import atomic_write
 from ganzoo.folder_scan import count_images
 from ganzoo.paths import is_path
+from ganzoo.nn.build import check_before_data
 from ganzoo.registry import ModelSpec
 from ganzoo.training import resume as resume_rules
 from ganzoo.training import rundir
 from ganzoo.training.config import ConfigError, layered, read_config_file
-from ganzoo.training.refusals import refuse_before_data
 
 #: the environment variable that points a rank started by ``--nproc`` at its launcher's plan
 PLAN_ENV = "GANZOO_RUN_PLAN"
@@ -123,7 +124,9 @@ def plan_run(model: str | None = None, data: str | Path | None = None, *, settin
                      overrides=dict(settings or {}))
     if resume is not None:
         target = ResumeTarget(run_dir, checkpoint, saved, resume_rules.changes(saved["config"], config))
-    data_kind = refuse_before_data(spec, config, str(data), registry)
+    data_kind = kind_of(str(data), registry)  # a registered set's kind, or a folder's layout: nothing drawn
+    check_compatible(spec, data_kind, str(data), registry)
+    check_before_data(spec, config, data_kind)  # --augment, and the nets built once on a stand-in
     refuse_too_few(str(data), config["batch_size"], world_size)
     return RunPlan(spec, config, str(data), data_kind, Path(out), target, world_size)
 

@@ -99,6 +99,11 @@ class RunRecord:
         call = python_call(model, data, options)
         return cls(python_command(call), call)
 
+    @classmethod
+    def from_plan(cls, plan: Any) -> RunRecord:
+        """The Python call that repeats a ``RunPlan`` of a new run: its model, data and settings."""
+        return cls.from_python(plan.spec.name, plan.data, out=plan.out, **dict(plan.config))
+
     def start(self, run_dir: Path, step: int, total_steps: int) -> None:
         start(run_dir, self.command, step, total_steps, self.python)
 

@@ -97,7 +97,8 @@ class RunState:
         if parts.scaler is not None and self.scaler:
             parts.scaler.load_state_dict(self.scaler)
         parts.model.load_extra_state(self.extra)
-        parts.augment.load_state_dict(augment_state(self.as_checkpoint(), rank))
+        parts.augment.load_state_dict(augment_state({"augment": self.augment, "augment_by_rank": self.augment_by_rank},
+                                                    rank))
         parts.stream.load_state(self.stream)
         rng = self.rng_by_rank.get(str(rank))
         if rng is not None:  # a rank the saved run did not have keeps its fresh seed

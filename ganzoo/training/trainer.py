@@ -65,7 +65,7 @@ class Trainer:
                  evaluator: EvaluatorFactory | None = None, record: RunRecord | None = None) -> None:
         self.plan, self.spec, cfg = plan, plan.spec, plan.config
         self.config = dict(cfg)  # the Run and the hooks see a plain dict; the plan keeps the frozen one
-        self.record = record or RunRecord.from_python(plan.spec.name, plan.data, quiet=quiet)
+        self.record = record or RunRecord.from_plan(plan)
         self.host = host or get_host()
         self.quiet = quiet
         self.world = ddp.world_from_env()
