@@ -12,6 +12,9 @@ G maps z (100-d) through a 4x4 transposed convolution and stride-2 stages to a
 32x32 or 64x64 image of 1 or 3 channels; D mirrors it down to a single logit
 (``ganzoo.nn.layers.ConvGenerator`` / ``ConvDiscriminator``, shared with WGAN).
 Trained with the non-saturating loss as in the paper; any registered loss works.
+``--set r1=GAMMA`` adds the R1 penalty (Mescheder, Geiger & Nowozin 2018),
+``GAMMA / 2 * E||grad_x D(x_real)||^2``: it keeps D from winning outright, which is
+how a long DCGAN run otherwise ends (D's loss near 0, G chasing it from mode to mode).
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class DCGAN(GanModel):
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z)
         self.opt_d.zero_grad(set_to_none=True)
+        r1 = self.config.get("r1", 0.0)
+        real.requires_grad_(r1 > 0)  # R1 differentiates D's real scores, through the augmentation, to the input
         seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
         with ctx.autocast():
             real_scores = self.D(seen_real)
@@ -82,12 +87,15 @@ class DCGAN(GanModel):
         penalty = self.loss.penalty(self.D, seen_real, seen_fake)  # a loss's D term (WGAN-GP's), if any
         if penalty is not None:
             loss_d = loss_d + penalty
+        if r1 > 0:
+            (grad,) = torch.autograd.grad(real_scores.float().sum(), real, create_graph=True)
+            loss_d = loss_d + r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         # G: make D call its samples real (through the same augmentation: it is differentiable)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z))), lambda: self.D(ctx.augment(real)))
+            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z))), lambda: self.D(ctx.augment(real.detach())))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

@@ -35,6 +35,7 @@ def ganzoo_register_models(register):
             "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
             "beta1": 0.5,
             "beta2": 0.999,
+            "r1": 0.0,  # R1 penalty weight on real data (Mescheder et al. 2018); 0: the paper's DCGAN
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,
