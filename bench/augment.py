@@ -24,7 +24,7 @@ def write_subset(data, limit: int, folder: Path) -> None:
     """The first ``limit`` training images as PNG files, a folder ganzoo trains on."""
     import torch
 
-    from ganzoo.imaging import grid_image
+    from ganzoo.io.imaging import grid_image
 
     images = data.train.batch(torch.arange(min(limit, len(data.train))))
     images = images[0] if isinstance(images, (tuple, list)) else images

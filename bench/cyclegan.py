@@ -116,7 +116,7 @@ def speed(args: argparse.Namespace) -> None:
 
 def score(run_dir: str) -> None:
     import ganzoo.data as gdata
-    from ganzoo.loading import load_model, translate
+    from ganzoo.artifacts.loading import load_model, translate
     from ganzoo.metrics.translation import translation_scores
 
     loaded = load_model(run_dir)

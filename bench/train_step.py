@@ -50,7 +50,7 @@ TRAINER_OPTIONS = {
 def _host():  # noqa: ANN202
     import _dcgan
 
-    from ganzoo.plugins import PluginHost
+    from ganzoo.host import PluginHost
 
     return PluginHost(entry_points=False, extra=[("bench", _dcgan)])
 

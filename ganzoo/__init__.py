@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import torch
 
     from ganzoo.registry import ModelSpec, Registry
-    from ganzoo.styles import StyleMix
+    from ganzoo.services.styles import StyleMix
     from ganzoo.training.plan import RunPlan
     from ganzoo.training.run import Run
 
@@ -64,12 +64,13 @@ __all__ = [
     "sample_grid",
     "train",
     "translate",
+    "write_report",
 ]
 
 
 def get_registry() -> Registry:
     """Everything the installed plugins registered (loads plugins on first call)."""
-    from ganzoo.plugins import get_host
+    from ganzoo.host import get_host
 
     return get_host().registry
 
@@ -101,10 +102,10 @@ def train(model: str | RunPlan | None = None, data: str | Path | None = None, **
     The run folder gets ``run.json`` (this call, as a command that repeats it, and how the run
     stopped); ``report=True`` also writes ``report.html`` when training stops, as ``ganzoo train``
     always does (off by default here: drawing it costs a second or two, which scripts and
-    test suites that train many tiny runs would pay each time; ``ganzoo.report.write_report``
+    test suites that train many tiny runs would pay each time; ``write_report``
     writes it later)."""
-    from ganzoo.live_eval import during_training
-    from ganzoo.report import write_report
+    from ganzoo.services.live_eval import during_training
+    from ganzoo.services.report import write_report
     from ganzoo.training.plan import RunPlan
     from ganzoo.training.run_record import RunRecord
     from ganzoo.training.trainer import train as execute
@@ -126,7 +127,7 @@ def train(model: str | RunPlan | None = None, data: str | Path | None = None, **
 
 def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:
     """The trained generator of a run folder or checkpoint (EMA weights where kept)."""
-    from ganzoo.loading import load as _load
+    from ganzoo.artifacts.loading import load as _load
 
     return _load(source, direction)
 
@@ -135,7 +136,7 @@ def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
            truncation: float | None = None, per_label: int | None = None) -> torch.Tensor:
     """``n`` samples (images in [-1, 1], or 2D points) from a run folder or checkpoint;
     ``per_label=K``: K samples of each of ``labels`` (every class by default), label by label."""
-    from ganzoo.loading import sample as _sample
+    from ganzoo.artifacts.loading import sample as _sample
 
     return _sample(source, n, labels=labels, seed=seed, truncation=truncation, per_label=per_label)
 
@@ -144,7 +145,7 @@ def sample_grid(source: str | Path, out: str | Path, n: int = 64, labels: Any = 
                 nrow: int | None = None, seed: int = 0, truncation: float | None = None) -> Path:
     """Samples saved as a PNG grid (``ganzoo sample --out x.png``), ``nrow`` images per row; by
     default one row per class for a conditional model (``per_label`` per row), else 8 per row."""
-    from ganzoo.loading import sample_grid as _sample_grid
+    from ganzoo.artifacts.loading import sample_grid as _sample_grid
 
     return _sample_grid(source, out, n, labels=labels, per_label=per_label, nrow=nrow, seed=seed,
                         truncation=truncation)
@@ -154,7 +155,7 @@ def mix(source: str | Path, rows: int = 4, cols: int = 6, crossover: int | None 
         truncation: float | None = None) -> StyleMix:
     """Style mixing for a style model (``ganzoo mix``): ``.cells[i, j]`` has the coarse
     styles of ``.rows[i]`` and the fine ones of ``.cols[j]``; ``.figure()`` lays them out."""
-    from ganzoo.styles import mix as _mix
+    from ganzoo.services.styles import mix as _mix
 
     return _mix(source, rows, cols, crossover, seed, truncation)
 
@@ -162,15 +163,15 @@ def mix(source: str | Path, rows: int = 4, cols: int = 6, crossover: int | None 
 def interpolate(source: str | Path, frames: int = 60, n: int = 4, keys: int = 4, seed: int = 0,
                 truncation: float | None = None) -> torch.Tensor:
     """A looping latent walk (``ganzoo interpolate``): (frames, n, C, H, W) images in [-1, 1];
-    lerp in W for style models, slerp in z for other image models. ``ganzoo.styles.write_gif`` saves it."""
-    from ganzoo.styles import interpolate as _interpolate
+    lerp in W for style models, slerp in z for other image models. ``ganzoo.services.styles.write_gif`` saves it."""
+    from ganzoo.services.styles import interpolate as _interpolate
 
     return _interpolate(source, frames, n, keys, seed, truncation)
 
 
 def translate(source: str | Path, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
     """Translate a batch of images in [-1, 1] (N, C, H, W) with an image-to-image run or checkpoint."""
-    from ganzoo.loading import translate as _translate
+    from ganzoo.artifacts.loading import translate as _translate
 
     return _translate(source, images, direction)
 
@@ -179,9 +180,9 @@ def evaluate(source: str | Path, data: str | Path | None = None, **kwargs: Any) 
     """Score a run or checkpoint: ``{"scores": {...}, "provenance": {...}}``.
 
     Keyword arguments: ``metrics``, ``features``, ``features_weights``, ``n``, ``seed``,
-    ``split``, ``device``, ``out`` (a JSON file); see ``ganzoo.evaluation.evaluate``.
+    ``split``, ``device``, ``out`` (a JSON file); see ``ganzoo.services.evaluation.evaluate``.
     """
-    from ganzoo.evaluation import evaluate as _evaluate
+    from ganzoo.services.evaluation import evaluate as _evaluate
 
     return _evaluate(source, data, **kwargs)
 
@@ -189,3 +190,11 @@ def evaluate(source: str | Path, data: str | Path | None = None, **kwargs: Any) 
 def get_spec(name: str) -> ModelSpec:
     """A model's spec by bare (``dcgan``), qualified (``ganzoo-dcgan:dcgan``) or tagged name."""
     return get_registry().get_model(name)
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Write (or rewrite) ``report.html`` in a run folder, finished, stopped or killed
+    (``ganzoo report``); returns its path."""
+    from ganzoo.services.report import write_report as _write_report
+
+    return _write_report(run_dir)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pytest
 
 from ganzoo.kit_helpers import build_model, load_checkpoint, load_model, shipped_weights, step_context
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 from ganzoo.registry import ModelSpec, load_builder
 
 # lazy-module: pytest imports this module at start-up, so every check imports torch and the

@@ -95,7 +95,7 @@ class PluginError(GanzooError):
 
 class DownloadError(GanzooError):
     """No URL gave a file with the expected hash; the message lists what each one did.
-    (Here, not in ``ganzoo.download``, so ``ganzoo.plugin`` offers it without importing urllib.)"""
+    (Here, not in ``ganzoo.io.download``, so ``ganzoo.plugin`` offers it without importing urllib.)"""
 
 
 class PushError(GanzooError):

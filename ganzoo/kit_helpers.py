@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.download import ChecksumError
-from ganzoo.plugins import get_host
+from ganzoo.io.download import ChecksumError
+from ganzoo.host import get_host
 from ganzoo.registry import ModelSpec, WeightsSpec
 
 # lazy-module: pytest imports this module at start-up, so every helper imports torch and the
@@ -21,7 +21,7 @@ from ganzoo.registry import ModelSpec, WeightsSpec
 if TYPE_CHECKING:
     import torch
 
-    from ganzoo.loading import LoadedModel
+    from ganzoo.artifacts.loading import LoadedModel
     from ganzoo.metrics.translation import TranslationScores
     from ganzoo.nn import DataInfo, GanModel, StepContext
     from ganzoo.training.run import Run
@@ -87,7 +87,7 @@ def load_model(source: str | Path, use_ema: bool = True) -> LoadedModel:
     eval mode, EMA weights where the run kept them unless ``use_ema=False``), ``.meta`` (the
     model, its ``config``, its data; a weights file's ``tag`` too) and ``.data_info``.
     ``ganzoo.sample``, ``ganzoo.translate`` and ``ganzoo.mix`` take it as their source."""
-    from ganzoo.loading import load_model as load
+    from ganzoo.artifacts.loading import load_model as load
 
     return load(source, use_ema=use_ema)
 
@@ -97,8 +97,8 @@ def load_checkpoint(source: str | Path) -> dict[str, Any]:
     ``checkpoints/last.pt``). Keys include ``step``, ``nets`` (net name -> state dict),
     ``ema``, ``optimizers``, ``extra`` (what a model keeps beside its nets, such as image
     pools), ``stream`` (the data stream's position: ``batch``, the batches drawn) and ``meta``."""
-    from ganzoo.loading import checkpoint_path
-    from ganzoo.training import checkpoint
+    from ganzoo.artifacts.loading import checkpoint_path
+    from ganzoo.artifacts import checkpoint
 
     return checkpoint.load(checkpoint_path(source))
 
@@ -117,7 +117,7 @@ def fixed_run(model: str, data: str | Path, out: str | Path, steps: int, **setti
 def shipped_weights(model: str) -> list[tuple[WeightsSpec, Path]]:
     """Every weights entry of ``model`` with its packaged file, after checking that the file
     exists and that its size and sha256 are the ones the entry declares."""
-    from ganzoo.download import local_path, sha256_of
+    from ganzoo.io.download import local_path, sha256_of
 
     registry = get_host().registry
     found = []
@@ -144,7 +144,7 @@ def assert_metrics_reproduce(spec: WeightsSpec, rel: float = 0.1, abs_tol: float
     re-scored the figures made on one with it to within 0.7 % (FID) and 9 % (a 200-image
     share: 0.155 against 0.17); on the machine that wrote them they reproduce to 1e-3. The
     tolerance still catches a figure that was not measured on the file (off by far more)."""
-    from ganzoo.evaluation import evaluate
+    from ganzoo.services.evaluation import evaluate
 
     scores = evaluate(spec.name)["scores"]
     for key, claimed in spec.metrics.items():
@@ -210,7 +210,7 @@ def judge_translation(source: str | Path, dataset: str = "sketches2photos", coun
     target domain (``fd_a2b``, ``fd_b2a``, and ``fd_*_rel`` over the distance between the real
     domains), and ``cycle_l1_*`` measure the round trips; up to ``count`` images per domain."""
     from ganzoo.data import load
-    from ganzoo.loading import translate
+    from ganzoo.artifacts.loading import translate
     from ganzoo.metrics.translation import domain_classifier, translation_scores
 
     loaded = load_model(source)
@@ -224,7 +224,7 @@ def download(urls: str | Sequence[str], destination: str | Path, sha256: str) ->
     ``destination``, as ganzoo fetches weights: schemes it does not know go to the installed
     plugins' ``ganzoo_fetch_weights``; nothing unverified is left behind. Raises
     ``DownloadError`` (``ganzoo.plugin``), or ``ChecksumError`` (one) for a file that differs."""
-    from ganzoo.download import fetch
+    from ganzoo.io.download import fetch
 
     return fetch([urls] if isinstance(urls, str) else list(urls), destination, sha256=sha256, host=get_host())
 
@@ -233,7 +233,7 @@ def check_push_url(url: str) -> str:
     """The check ``ganzoo export --push URL`` makes before any work: the installed plugins'
     ``ganzoo_push_accepts`` (a malformed URL raises ``PushError``), and a ``PushError`` when no
     installed plugin pushes to the URL's scheme. Returns the scheme."""
-    from ganzoo.publish import check_url
+    from ganzoo.services.publish import check_url
 
     return check_url(url, get_host())
 

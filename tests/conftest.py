@@ -98,7 +98,7 @@ def _run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 @pytest.fixture
 def models_host(fixture_site, only_fixture_plugins):
     """The process-wide plugin host with the fixture model families installed."""
-    from ganzoo.plugins import reset_host
+    from ganzoo.host import reset_host
 
     fixture_site("ganzoo-fixture-models")
     previous = reset_host(None)

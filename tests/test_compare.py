@@ -62,7 +62,7 @@ def test_bad_input_is_one_line_before_anything_trains(tmp_path: Path, run_cli, a
 
 
 def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path, run_cli) -> None:
-    from ganzoo.compare import make_plan, open_folder
+    from ganzoo.services.compare import make_plan, open_folder
 
     open_folder(tmp_path, make_plan(["vanilla"], "ring", [0], 10, None, 5, 10))
     done = run_cli("compare", "wgan", "--data", "ring", "--steps", "10", "--out", str(tmp_path))
@@ -70,7 +70,7 @@ def test_another_plan_in_the_same_folder_is_refused(tmp_path: Path, run_cli) -> 
 
 
 def test_a_recipe_value_may_hold_commas() -> None:
-    from ganzoo.compare import parse_recipe
+    from ganzoo.services.compare import parse_recipe
 
     recipe = parse_recipe("da=dcgan:augment=diffaugment,augment_policy=translation,cutout,lr=0.0002")
     assert (recipe.label, recipe.model) == ("da", "dcgan")
@@ -78,7 +78,7 @@ def test_a_recipe_value_may_hold_commas() -> None:
 
 
 def test_minutes_alone_let_each_row_train_past_its_default_steps() -> None:
-    from ganzoo.compare import UNCAPPED_STEPS, Recipe, command, make_plan
+    from ganzoo.services.compare import UNCAPPED_STEPS, Recipe, command, make_plan
 
     plan = make_plan(["vanilla"], "ring", [0], steps=None, minutes=2.0, eval_every=100, eval_samples=100)
     line = command(plan, Recipe("vanilla", "vanilla", {}), 0, Path("row"), threads=1)

@@ -164,7 +164,7 @@ def test_unknown_dataset_suggests_names_and_folders() -> None:
 
 
 def test_incompatible_data_is_refused_naming_datasets_that_fit() -> None:
-    from ganzoo.plugins import get_host
+    from ganzoo.host import get_host
 
     model = ModelSpec(name="pointgan", summary="s", task="points-2d", builder="a:b", data_kinds=("points-2d",))
     with pytest.raises(IncompatibleDataError, match="Compatible datasets: grid, ring"):

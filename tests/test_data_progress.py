@@ -59,7 +59,7 @@ def test_preview_grid_matches_the_torchvision_grid(tmp_path, shape) -> None:
     from PIL import Image
 
     from ganzoo.data.preview import save_grid
-    from ganzoo.imaging import grid_image
+    from ganzoo.io.imaging import grid_image
 
     images = torch.rand(shape, generator=torch.Generator().manual_seed(0)) * 2.4 - 1.2
     ours = Image.open(save_grid(images, tmp_path / "ours.png", nrow=8)).convert("RGB")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 
 WEIGHTS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "weights.md"
 

@@ -1,4 +1,4 @@
-"""ganzoo.download against a real HTTP server on 127.0.0.1: verified, atomic, mirrors, offline."""
+"""ganzoo.io.download against a real HTTP server on 127.0.0.1: verified, atomic, mirrors, offline."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ganzoo import download
-from ganzoo.download import ChecksumError, DownloadError, fetch
+from ganzoo.io import download
+from ganzoo.io.download import ChecksumError, DownloadError, fetch
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -120,7 +120,7 @@ def test_offline_mode_refuses_the_network_and_says_so(server, tmp_path, monkeypa
 
 
 def test_unknown_schemes_go_to_the_transport_hook(tmp_path, fixture_site, only_fixture_plugins) -> None:
-    from ganzoo.plugins import PluginHost
+    from ganzoo.host import PluginHost
 
     fixture_site("ganzoo-fixture-good")
     host = PluginHost(builtins=False)

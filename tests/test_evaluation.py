@@ -14,7 +14,7 @@ import torch
 
 import ganzoo
 from ganzoo.errors import GanzooError
-from ganzoo.evaluation import evaluate
+from ganzoo.services.evaluation import evaluate
 from ganzoo.metrics.features import get_extractor
 
 
@@ -125,7 +125,7 @@ def _inception_state(monkeypatch) -> dict[str, torch.Tensor]:
 
 
 def test_inception_reads_a_local_file_safely(monkeypatch, tmp_path) -> None:
-    from ganzoo.download import sha256_of
+    from ganzoo.io.download import sha256_of
 
     weights = tmp_path / "inception.pth"
     torch.save(_inception_state(monkeypatch), weights)
@@ -185,7 +185,7 @@ def test_folder_data_is_not_cached_and_the_classifier_says_what_to_use(tmp_path)
     from PIL import Image
 
     import ganzoo.data as gdata
-    from ganzoo.evaluation import Evaluator
+    from ganzoo.services.evaluation import Evaluator
 
     for i in range(4):
         Image.new("RGB", (32, 32), (60 * i, 0, 0)).save(tmp_path / f"{i}.png")

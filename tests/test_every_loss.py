@@ -27,7 +27,7 @@ def unpaired_folder(root: Path) -> Path:
 
 @pytest.fixture
 def host_with_a_paired_loss(fixture_site):
-    from ganzoo.plugins import reset_host
+    from ganzoo.host import reset_host
 
     fixture_site("ganzoo-fixture-losses")
     previous = reset_host(None)
@@ -60,7 +60,7 @@ def test_a_paired_loss_that_a_model_cannot_use_is_one_line(tmp_path: Path, fixtu
                                                             only_fixture_plugins) -> None:
     """A third-party model whose G step calls ``loss.g_loss(fake)`` cannot give a paired loss
     real scores: the run stops with the fix named, as a ganzoo error (one line on the CLI)."""
-    from ganzoo.plugins import reset_host
+    from ganzoo.host import reset_host
 
     fixture_site("ganzoo-fixture-models", "ganzoo-fixture-losses")
     previous = reset_host(None)

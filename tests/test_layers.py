@@ -19,16 +19,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ganzoo"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("ganzoo.cli", "ganzoo.cli.*", "ganzoo.__main__")),
     ("api", ("ganzoo", "ganzoo.testing", "ganzoo.conformance", "ganzoo.kit_helpers", "ganzoo.plugin")),
-    ("services", ("ganzoo.compare_results", "ganzoo.compare", "ganzoo.evaluation", "ganzoo.export", "ganzoo.translation", "ganzoo.live_eval", "ganzoo.styles",
-                  "ganzoo.report", "ganzoo.report.*",
-                  "ganzoo.publish", "ganzoo.model_card")),
+    ("services", ("ganzoo.services", "ganzoo.services.*")),
     ("training", ("ganzoo.training", "ganzoo.training.*")),
-    ("loading", ("ganzoo.loading",)),
-    ("parts", ("ganzoo.training.checkpoint", "ganzoo.metrics", "ganzoo.metrics.*", "ganzoo.weights",
-               "ganzoo.download", "ganzoo.data", "ganzoo.data.*", "ganzoo.losses", "ganzoo.imaging",
+    ("artifacts", ("ganzoo.artifacts", "ganzoo.artifacts.*")),
+    ("parts", ("ganzoo.metrics", "ganzoo.metrics.*", "ganzoo.data", "ganzoo.data.*", "ganzoo.losses",
                "ganzoo.builtin", "ganzoo.builtin.*")),
     ("nn", ("ganzoo.nn", "ganzoo.nn.*")),
-    ("base", ("ganzoo.registry", "ganzoo.specs", "ganzoo.folder_scan", "ganzoo.plugins", "ganzoo.hookspecs", "ganzoo.errors", "ganzoo.files",
+    ("io", ("ganzoo.io", "ganzoo.io.*")),
+    ("base", ("ganzoo.registry", "ganzoo.specs", "ganzoo.folder_scan", "ganzoo.host", "ganzoo.hookspecs", "ganzoo.errors", "ganzoo.files",
               "ganzoo.paths", "ganzoo._version", "ganzoo.manifest")),
 ]
 

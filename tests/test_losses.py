@@ -84,7 +84,7 @@ def test_penalty_gradient_flows_to_critic_parameters() -> None:
 
 
 def test_losses_are_registered_with_papers() -> None:
-    from ganzoo.plugins import get_host
+    from ganzoo.host import get_host
 
     names = {spec.name: spec for spec in get_host().registry.losses}
     assert set(CASES) <= set(names)

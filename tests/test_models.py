@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import ganzoo
-from ganzoo.plugins import PluginHost
+from ganzoo.host import PluginHost
 
 #: a small built-in dataset for each data kind
 DATA_FOR_KIND = {"points-2d": "ring", "images": "shapes", "labelled-images": "digits", "unpaired-images": "sketches2photos"}

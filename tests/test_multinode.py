@@ -20,7 +20,7 @@ import torch
 import ganzoo
 from ganzoo.cli.rendezvous import Nodes, rank_env
 from ganzoo.cli.train import _without_launch_flags
-from ganzoo.training.checkpoint import load as load_checkpoint
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.training.config import ConfigError
 
 pytestmark = pytest.mark.usefixtures("models_host")

@@ -14,7 +14,7 @@ import torch
 from ganzoo import manifest
 from ganzoo.errors import GanzooError, PluginError, RegistrationError, UnknownModelError
 from ganzoo.hookspecs import PLUGIN_API
-from ganzoo.plugins import PluginHost, PluginWarning, api_supported
+from ganzoo.host import PluginHost, PluginWarning, api_supported
 
 WEIGHTS_ENTRY = {"model": "mini", "tag": "ring", "file": "mini-ring.safetensors", "sha256": "ab" * 32, "size": 10,
                  "license": "MIT", "dataset": "ring", "command": "ganzoo train mini --data ring", "default": True,
@@ -197,7 +197,7 @@ def test_a_paired_loss_is_one_class_and_refuses_the_unpaired_g_call() -> None:
 def test_export_into_a_plugin_writes_the_file_and_its_manifest_entry(tmp_path: Path) -> None:
     import ganzoo
     from ganzoo.cli import scaffold
-    from ganzoo.export import export_into
+    from ganzoo.services.export import export_into
 
     root = scaffold.write("mine", "points", tmp_path)
     run = ganzoo.train("vanilla", "ring", out=tmp_path / "runs", steps=2, batch_size=16, hidden=8, quiet=True,

@@ -67,10 +67,10 @@ def test_plugin_tests_import_only_public_faces(plugin: Path) -> None:
 
 def test_the_check_sees_every_way_of_importing_a_module(tmp_path: Path) -> None:
     source = tmp_path / "test_x.py"
-    source.write_text("import ganzoo\nimport ganzoo.data as gdata\nfrom ganzoo import weights, __version__\n"
+    source.write_text("import ganzoo\nimport ganzoo.data as gdata\nfrom ganzoo import errors, __version__\n"
                       "from ganzoo.testing import judge_images\nimport ganzoo_dcgan.model\n\n\n"
                       "def f():\n    from ganzoo.nn.base import DataInfo\n    from . import sibling\n")
-    assert ganzoo_imports(source) == [("ganzoo", 1), ("ganzoo.data", 2), ("ganzoo.weights", 3), ("ganzoo", 3),
+    assert ganzoo_imports(source) == [("ganzoo", 1), ("ganzoo.data", 2), ("ganzoo.errors", 3), ("ganzoo", 3),
                                       ("ganzoo.testing", 4), ("ganzoo.nn.base", 9)]
     assert [name for name, _ in ganzoo_imports(source) if name not in PLUGIN_TESTS] == [
-        "ganzoo.data", "ganzoo.weights", "ganzoo.nn.base"]
+        "ganzoo.data", "ganzoo.errors", "ganzoo.nn.base"]

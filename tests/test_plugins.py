@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ganzoo.errors import AmbiguousNameError, PluginError
-from ganzoo.plugins import PluginHost, PluginWarning
+from ganzoo.host import PluginHost, PluginWarning
 
 
 def by_name(host: PluginHost) -> dict:

@@ -138,3 +138,19 @@ def test_the_readmes_quick_examples_run_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     for made in ("shapes.png", "scores.json", "mine.safetensors", "grid.png", "table.png", "mix.png", "walk.gif"):
         assert (tmp_path / made).is_file(), made
+
+
+def test_the_training_pages_plan_example_runs_as_written(tmp_path: Path) -> None:
+    """docs/training.md's `ganzoo.plan` block, as written, in a fresh process: the plan shows its
+    settings, a mismatched dataset is refused while planning, and train(plan) runs it."""
+    page = (REPO / "docs" / "training.md").read_text()
+    code = re.search(r"## Check a run before it starts\n.*?```python\n(.*?)```", page, re.S).group(1)
+    code += "print('trained', run.step, run.dir.parent.name)\n"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "dcgan 20 0.0004 dcgan-shapes", lines
+    assert lines[1].startswith("refused:") and "ring" in lines[1], lines
+    assert lines[-1] == "trained 20 runs", lines

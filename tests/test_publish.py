@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from ganzoo import model_card
+from ganzoo.services import model_card
 from ganzoo.errors import PushError
-from ganzoo.plugins import PluginHost
-from ganzoo.publish import push
+from ganzoo.host import PluginHost
+from ganzoo.services.publish import push
 
 META = {"model": "dcgan", "tag": "shapes", "plugin": "ganzoo-dcgan", "plugin_version": "0.1.0", "ema": False,
         "dtype": "float16", "step": 3000, "data_source": "shapes",

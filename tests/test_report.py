@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import ganzoo
 from ganzoo.cli import main
-from ganzoo.report import write_report
+from ganzoo.services.report import write_report
 from ganzoo.training.run_record import RUN_RECORD, RunRecord
 
 pytestmark = pytest.mark.usefixtures("models_host")
@@ -85,7 +85,7 @@ class _CtrlC:
 
 
 def test_an_interrupted_run_records_it_and_its_report_shows_what_exists(tmp_path: Path) -> None:
-    from ganzoo.plugins import PluginHost
+    from ganzoo.host import PluginHost
     from ganzoo.training.plan import plan_run
     from ganzoo.training.trainer import Trainer
 
@@ -235,8 +235,8 @@ def test_python_call_keeps_every_setting_but_unset_ones_and_quiet_false() -> Non
 
 
 def test_ada_figures_are_not_drawn_as_losses(tmp_path: Path) -> None:
-    from ganzoo.report import plots
-    from ganzoo.report.gather import RunReport
+    from ganzoo.services.report import plots
+    from ganzoo.services.report.gather import RunReport
 
     rows = [{"step": s, "loss_D": 1.0 / s, "aug_p": 0.01 * s, "aug_rt": 0.5} for s in (1, 2, 3)]
     report = RunReport(dir=tmp_path, metrics=rows)

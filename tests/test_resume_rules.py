@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ganzoo
-from ganzoo.training.checkpoint import load as load_checkpoint
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.training.config import ConfigError
 
 pytestmark = pytest.mark.usefixtures("models_host")

@@ -16,7 +16,7 @@ import pytest
 
 import ganzoo
 from ganzoo.cli import scaffold
-from ganzoo.plugins import PluginHost, reset_host
+from ganzoo.host import PluginHost, reset_host
 
 
 @pytest.mark.parametrize("kind", sorted(scaffold.KINDS))

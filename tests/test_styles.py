@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 
 import ganzoo
-from ganzoo.loading import load_model
-from ganzoo.styles import interpolate, mix, slerp
+from ganzoo.artifacts.loading import load_model
+from ganzoo.services.styles import interpolate, mix, slerp
 
 TINY = {"width": 8, "max_width": 16, "latent_dim": 16, "mapping_layers": 2, "batch_size": 8}
 

@@ -16,7 +16,7 @@ import torch
 import ganzoo
 from ganzoo.errors import GanzooError, IncompatibleDataError
 from ganzoo.training.config import ConfigError
-from ganzoo.training.checkpoint import CheckpointError, load as load_checkpoint
+from ganzoo.artifacts.checkpoint import CheckpointError, load as load_checkpoint
 from ganzoo.training.trainer import TrainingDivergedError
 
 pytestmark = pytest.mark.usefixtures("models_host")
@@ -156,7 +156,7 @@ def test_config_files_and_set_overrides(tmp_path: Path) -> None:
 
 
 def test_hooks_fire_in_order_through_a_plugin(tmp_path: Path) -> None:
-    from ganzoo.plugins import PluginHost
+    from ganzoo.host import PluginHost
     from ganzoo.training.plan import plan_run
     from ganzoo.training.trainer import Trainer
 
@@ -246,8 +246,8 @@ def test_translate_cli_keeps_names_and_writes_a_grid(tmp_path: Path) -> None:
     assert Image.open(tmp_path / "out" / "grid.png").size == (3 * 18 + 2, 2 * 18 + 2)
     not_i2i = ganzoo.train("tinygan", "ring", out=tmp_path / "r2", steps=2, **QUICK)
     with pytest.raises(GanzooError, match="not an image-to-image model"):
-        from ganzoo.loading import load_model
-        from ganzoo.translation import translate_files
+        from ganzoo.artifacts.loading import load_model
+        from ganzoo.services.translation import translate_files
 
         translate_files(load_model(not_i2i.dir), inputs, tmp_path / "o2")
 

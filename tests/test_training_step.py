@@ -15,7 +15,7 @@ from torch import nn
 import ganzoo
 from ganzoo.data.base import GanData
 from ganzoo.training import precision as prec
-from ganzoo.training.checkpoint import load as load_checkpoint
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.training.config import ConfigError, layered
 from ganzoo.training.ema import EMA, plain_copy
 from ganzoo.training.step_log import StepLog

@@ -20,10 +20,11 @@ import pytest
 import torch
 
 import ganzoo
-from ganzoo import export, weights
-from ganzoo.loading import load_weights
+from ganzoo.artifacts import weights
+from ganzoo.services import export
+from ganzoo.artifacts.loading import load_weights
 from ganzoo.errors import GanzooError
-from ganzoo.plugins import PluginHost
+from ganzoo.host import PluginHost
 from ganzoo.registry import WeightsSpec
 
 

@@ -14,7 +14,7 @@ def _host(quiet: bool = False):  # noqa: ANN202 - imported lazily: `--help` load
     """The plugin host; ``quiet`` skips the broken-plugin warnings a command reports itself."""
     import warnings
 
-    from ganzoo.plugins import PluginWarning, get_host
+    from ganzoo.host import PluginWarning, get_host
 
     with warnings.catch_warnings():
         if quiet:

@@ -1,4 +1,4 @@
-"""``ganzoo compare RECIPE... --data D``: which GAN for my data? (ganzoo.compare)"""
+"""``ganzoo compare RECIPE... --data D``: which GAN for my data? (ganzoo.services.compare)"""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def compare_cmd(recipes: tuple[str, ...], data: str, seeds: str, steps: int | No
     """Train each RECIPE (MODEL, or LABEL=MODEL:key=value,key=value) on --data over several
     seeds under one budget, score all rows alike, and write results.md / results.json,
     curves.png and grids.png. Run the same command again to resume an interrupted comparison."""
-    from ganzoo.compare import make_plan, open_folder, run_rows
-    from ganzoo.compare_results import write_results
+    from ganzoo.services.compare import make_plan, open_folder, run_rows
+    from ganzoo.services.compare_results import write_results
 
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]

@@ -37,7 +37,7 @@ def eval_cmd(source: str, data: str | None, metrics: str | None, features: str, 
     ganzoo eval runs/vanilla-ring-...                    modes covered, high-quality %
     ganzoo eval RUN --features inception --features-weights pt_inception.pth --out fid.json
     """
-    from ganzoo.evaluation import evaluate
+    from ganzoo.services.evaluation import evaluate
 
     result = evaluate(source, data=data, metrics=metrics, features=features, features_weights=features_weights,
                       n=count, seed=seed, split=split, device=device)
@@ -73,7 +73,7 @@ def _write(result: dict, out: str | None) -> None:
     """Write the scores after showing them, so a place that cannot be written loses nothing."""
     if not out:
         return
-    from ganzoo.evaluation import write_json  # lazy: keeps torch off the CLI's fast path
+    from ganzoo.services.evaluation import write_json  # lazy: keeps torch off the CLI's fast path
 
     try:
         write_json(result, Path(out))

@@ -37,15 +37,15 @@ def export_cmd(run: str, tag: str, out: str | None, into: str | None, push_url: 
         raise click.UsageError("give one of --out FILE, --into PLUGIN_DIR or --push URL.")
     if licence is not None and push_url is None:
         raise click.UsageError("--license goes with --push (--into takes the plugin's licence).")
-    from ganzoo.evaluation import evaluate  # lazy: keeps torch off the CLI's fast path (and off usage errors)
-    from ganzoo.export import export, export_into, metrics_of
+    from ganzoo.services.evaluation import evaluate  # lazy: keeps torch off the CLI's fast path (and off usage errors)
+    from ganzoo.services.export import export, export_into, metrics_of
     from ganzoo.manifest import dump
 
     def score(path: object) -> dict:  # scores of exactly this file (fp16 included), not of the run it came from
         return metrics_of(evaluate(path, n=count)["scores"])
 
     if push_url is not None:
-        from ganzoo.publish import push  # lazy: keeps torch off the CLI's fast path
+        from ganzoo.services.publish import push  # lazy: keeps torch off the CLI's fast path
 
         pushed = push(run, tag, push_url, licence=licence, fp16=fp16, use_ema=not live,
                       evaluate=None if no_metrics else (lambda path: evaluate(path, n=count)))

@@ -1,4 +1,4 @@
-"""``ganzoo report``: write a run's self-contained HTML report (ganzoo.report)."""
+"""``ganzoo report``: write a run's self-contained HTML report (ganzoo.services.report)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def report_cmd(run: str, out: str | None) -> None:
     sample grids, the final metrics and their provenance, the command and config, the
     checkpoints and whether it finished. Works on interrupted runs too.
     """
-    from ganzoo.report import write_report
+    from ganzoo.services.report import write_report
 
     path = write_report(Path(run), Path(out) if out else None)
     click.echo(f"wrote {path}")

@@ -32,8 +32,8 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     import numpy as np
     import torch
 
-    from ganzoo.imaging import save_samples
-    from ganzoo.loading import conditional_classes, grid_columns, load_model, parse_labels, sample
+    from ganzoo.io.imaging import save_samples
+    from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, parse_labels, sample
     from ganzoo.training.device import pick_device
 
     loaded = load_model(source, pick_device(device))

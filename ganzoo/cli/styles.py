@@ -24,9 +24,9 @@ def mix_cmd(source: str, rows: int, cols: int, crossover: int | None, seed: int,
             out: str, device: str) -> None:
     """Style mixing from a style model's SOURCE (run, checkpoint or pretrained name): the top
     row and left column are the sources; each cell has its row's coarse and its column's fine styles."""
-    from ganzoo.imaging import save_grid
-    from ganzoo.loading import load_model
-    from ganzoo.styles import mix
+    from ganzoo.io.imaging import save_grid
+    from ganzoo.artifacts.loading import load_model
+    from ganzoo.services.styles import mix
     from ganzoo.training.device import pick_device
 
     _check_suffix(out, ".png")
@@ -51,8 +51,8 @@ def interpolate_cmd(source: str, out: str, frames: int, count: int, keys: int, s
                     fps: int, device: str) -> None:
     """A looping GIF walk through an image model's latent space (lerp in W for style
     models, slerp in z for the others) from SOURCE (run, checkpoint or pretrained name)."""
-    from ganzoo.loading import load_model
-    from ganzoo.styles import has_styles, interpolate, write_gif
+    from ganzoo.artifacts.loading import load_model
+    from ganzoo.services.styles import has_styles, interpolate, write_gif
     from ganzoo.training.device import pick_device
 
     _check_suffix(out, ".gif")

@@ -92,7 +92,7 @@ def train_cmd(model: str | None, data: str | None, config_file: str | None, set_
             with handed_down(command):  # the ranks record the command typed, --nproc included
                 code = _launch(plan, nproc, nodes, quiet)
             sys.exit(code)
-        from ganzoo.report import write_report
+        from ganzoo.services.report import write_report
         from ganzoo.training.run_record import RunRecord
 
         run = ganzoo.train(plan, quiet=quiet, record=RunRecord(command, reporter=write_report))

@@ -20,9 +20,9 @@ from ganzoo.cli.choices import CHOICE_DEVICE
 @click.option("--device", type=CHOICE_DEVICE, default="cpu", show_default=True)
 def translate_cmd(source: str, input_path: str, out: str, direction: str, grid: bool, device: str) -> None:
     """Translate images with an image-to-image model from SOURCE (a run folder, a checkpoint file, or pretrained weights by name: cyclegan.sketches2photos)."""
-    from ganzoo.loading import load_model
+    from ganzoo.artifacts.loading import load_model
     from ganzoo.training.device import pick_device
-    from ganzoo.translation import translate_files
+    from ganzoo.services.translation import translate_files
 
     loaded = load_model(source, pick_device(device))
     written, grid_path = translate_files(loaded, Path(input_path), Path(out), direction, grid=grid)

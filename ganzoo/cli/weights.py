@@ -21,8 +21,8 @@ def weights_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(model: str | None, as_json: bool) -> None:
     """Declared pretrained weights (of MODEL only, if given), with cache status."""
-    from ganzoo import weights
-    from ganzoo.plugins import get_host
+    from ganzoo.artifacts import weights
+    from ganzoo.host import get_host
     from ganzoo.registry import as_dict
 
     registry = get_host().registry
@@ -46,7 +46,7 @@ def _metrics(metrics: object) -> str:
 @click.argument("names", nargs=-1, required=True)
 def download_cmd(names: tuple[str, ...]) -> None:
     """Fetch NAME.TAG into the cache (verifying its sha256)."""
-    from ganzoo import weights
+    from ganzoo.artifacts import weights
 
     for name in names:
         spec = weights.get(name)
@@ -58,8 +58,8 @@ def download_cmd(names: tuple[str, ...]) -> None:
 @click.argument("names", nargs=-1)
 def verify_cmd(names: tuple[str, ...]) -> None:
     """Re-hash cached weights (all, or NAME.TAG ...) against their declared sha256."""
-    from ganzoo import weights
-    from ganzoo.plugins import get_host
+    from ganzoo.artifacts import weights
+    from ganzoo.host import get_host
 
     specs = [weights.get(n) for n in names] if names else list(get_host().registry.weights)
     bad = 0
@@ -79,6 +79,6 @@ def verify_cmd(names: tuple[str, ...]) -> None:
 @click.argument("name")
 def path_cmd(name: str) -> None:
     """Print where NAME.TAG lives in the cache (fetching it first if needed)."""
-    from ganzoo import weights
+    from ganzoo.artifacts import weights
 
     click.echo(str(weights.ensure(weights.get(name))))

@@ -16,7 +16,7 @@ from ganzoo.data.folders import build_folder
 from ganzoo.errors import UnknownDatasetError
 from ganzoo.folder_scan import detect_layout
 from ganzoo.paths import is_path
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 from ganzoo.registry import load_builder
 
 __all__ = [

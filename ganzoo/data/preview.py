@@ -1,7 +1,7 @@
 """A picture of a dataset: what `ganzoo data preview` writes.
 
 Only the images shown are converted, and the grid is laid out here (the same layout
-as torchvision's ``make_grid``, which ``ganzoo.imaging`` uses) because importing
+as torchvision's ``make_grid``, which ``ganzoo.io.imaging`` uses) because importing
 torchvision costs more than drawing the grid: about 1.7 s of a 3.3 s preview.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.data.base import GanData
-from ganzoo.imaging import save_scatter
+from ganzoo.io.imaging import save_scatter
 
 PER_ROW = 8
 PADDING = 2

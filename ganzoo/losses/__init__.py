@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from ganzoo.errors import GanzooError
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 from ganzoo.registry import load_builder
 
 __all__ = [

@@ -52,7 +52,7 @@ TRAINER_DEFAULTS: dict[str, Any] = {
     "num_workers": None,  # loader workers for folder data; None: from the core count
     "compile": False,  # torch.compile the nets (nn.Module.compile); see docs/training.md
     "strict_data": False,
-    "eval_every": 0,  # score the run every N steps (0: never); see ganzoo.evaluation
+    "eval_every": 0,  # score the run every N steps (0: never); see ganzoo.services.evaluation
     "eval_metrics": None,  # comma-separated; None: those that suit the model's task
     "eval_samples": 2_000,
     "eval_features": "classifier",

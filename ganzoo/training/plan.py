@@ -99,7 +99,7 @@ def plan_run(model: str | None = None, data: str | Path | None = None, *, settin
     checkpoint ``resume``), with ``settings`` over the model's defaults and a config file's;
     raises a GanzooError for anything that would fail before training starts."""
     if registry is None:
-        from ganzoo.plugins import get_host  # lazy: callers that hold a registry pass it
+        from ganzoo.host import get_host  # lazy: callers that hold a registry pass it
 
         registry = get_host().registry
     file_layer = read_config_file(config_file) if config_file else {}

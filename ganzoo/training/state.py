@@ -16,7 +16,7 @@ from importlib import metadata
 from typing import Any
 
 from ganzoo._version import __version__
-from ganzoo.training import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.training.ema import unwrap
 from ganzoo.training.rundir import plain
 

@@ -24,13 +24,13 @@ from ganzoo._version import __version__
 from ganzoo.data import load as load_data
 from ganzoo.data.cache import quiet_if
 from ganzoo.errors import GanzooError
-from ganzoo.imaging import save_samples
+from ganzoo.io.imaging import save_samples
 from ganzoo.nn.augment import augment_for
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel, StepContext
-from ganzoo.plugins import get_host
-from ganzoo.training import checkpoint as ckpt
+from ganzoo.host import get_host
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
 from ganzoo.training import best, rundir, state

@@ -1,7 +1,7 @@
 """Push a run's weights to a remote repository (``ganzoo export RUN --tag TAG --push URL``).
 
 The core stages what is published, the same for every destination: the exported
-``<model>-<tag>.safetensors``, a ``README.md`` model card (``ganzoo.model_card``) and a
+``<model>-<tag>.safetensors``, a ``README.md`` model card (``ganzoo.services.model_card``) and a
 ``samples.png`` grid drawn from the exported file, in a temporary folder. It then asks the
 ``ganzoo_push_weights`` hook (``firstresult``) to upload that folder; the transport (for
 example ``hf://`` in the ganzoo-hf plugin) is a plugin's job, as downloads are. Without a
@@ -20,12 +20,13 @@ from typing import Any
 
 import torch
 
-from ganzoo import model_card, weights
+from ganzoo.artifacts import weights
+from ganzoo.services import model_card
 from ganzoo.errors import PushError
-from ganzoo.export import export, metrics_of, run_folder
-from ganzoo.imaging import save_samples
-from ganzoo.loading import load_model
-from ganzoo.plugins import get_host
+from ganzoo.services.export import export, metrics_of, run_folder
+from ganzoo.io.imaging import save_samples
+from ganzoo.artifacts.loading import load_model
+from ganzoo.host import get_host
 from ganzoo.training import run_record
 
 __all__ = ["CARD", "GRID", "push", "started_with"]
@@ -42,7 +43,7 @@ def push(run: str | Path, tag: str, url: str, *, licence: str | None = None, fp1
          host: Any = None) -> dict[str, Any]:
     """Export ``run`` as ``tag`` and upload it with its card and grid to ``url``; return export's
     entry plus ``url`` (where it landed), ``files`` (what was uploaded) and ``licence``.
-    ``evaluate(path) -> {"scores", "provenance"}`` (``ganzoo.evaluation.evaluate``), if given,
+    ``evaluate(path) -> {"scores", "provenance"}`` (``ganzoo.services.evaluation.evaluate``), if given,
     scores the written file; the card shows the scores with their provenance."""
     host = host or get_host()
     scheme = check_url(url, host)

@@ -16,14 +16,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo import weights
+from ganzoo.artifacts import weights
 from ganzoo.errors import GanzooError, UnknownNameError
-from ganzoo.imaging import save_samples
+from ganzoo.io.imaging import save_samples
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel, per_class_row
-from ganzoo.plugins import get_host
-from ganzoo.training import checkpoint as ckpt
+from ganzoo.host import get_host
+from ganzoo.artifacts import checkpoint as ckpt
 
 CHUNK = 256
 

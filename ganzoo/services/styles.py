@@ -23,8 +23,8 @@ import torch
 
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.imaging import grid_image
-from ganzoo.loading import LoadedModel, load_model
+from ganzoo.io.imaging import grid_image
+from ganzoo.artifacts.loading import LoadedModel, load_model
 from ganzoo.nn.base import StyleGenerator
 
 #: images per second of an interpolation GIF

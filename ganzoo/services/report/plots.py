@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ganzoo.report.gather import AUGMENT_FIGURES, RunReport
+from ganzoo.services.report.gather import AUGMENT_FIGURES, RunReport
 
 #: the longest side of a sample grid in the report; larger grids are scaled down
 SAMPLE_MAX_PX = 512

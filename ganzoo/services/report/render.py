@@ -13,8 +13,8 @@ from html import escape
 from typing import Any
 
 from ganzoo._version import __version__
-from ganzoo.report import plots
-from ganzoo.report.gather import Evaluation, RunReport
+from ganzoo.services.report import plots
+from ganzoo.services.report.gather import Evaluation, RunReport
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;

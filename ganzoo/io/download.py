@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ganzoo.errors import DownloadError
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 
 #: seconds to wait for a connection or for the next bytes: no network fails fast, not after minutes
 TIMEOUT = 15.0

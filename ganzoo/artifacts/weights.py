@@ -7,7 +7,7 @@ dataset, the ``ganzoo train`` command that made it, its measured metrics). The c
   inside an installed distribution, so official weights work offline right after
   ``pip install``) itself, and any other scheme through the ``ganzoo_fetch_weights`` hook;
 - downloads to a temporary file, checks the sha256, renames it into
-  ``GANZOO_HOME/weights/`` (``ganzoo.download``); ``GANZOO_OFFLINE=1`` uses the cache only;
+  ``GANZOO_HOME/weights/`` (``ganzoo.io.download``); ``GANZOO_OFFLINE=1`` uses the cache only;
 - loads safetensors (which cannot run code); a legacy ``.pt`` is read only with
   ``weights_only=True``.
 
@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.download import DownloadError, fetch, offline, sha256_of
+from ganzoo.io.download import DownloadError, fetch, offline, sha256_of
 from ganzoo.errors import GanzooError
 from ganzoo.files import load_pt
 from ganzoo.paths import home, is_path
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 from ganzoo.registry import WeightsSpec
 
 if TYPE_CHECKING:

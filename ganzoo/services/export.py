@@ -2,7 +2,7 @@
 metadata (``ganzoo export``), and the ``ganzoo train`` command that reproduces it;
 ``export_into`` also files it in a plugin's weights manifest (``ganzoo export --into``).
 
-The file is what ``ganzoo.weights`` verifies and ``ganzoo.loading`` reads back; this
+The file is what ``ganzoo.artifacts.weights`` verifies and ``ganzoo.artifacts.loading`` reads back; this
 module sits above both, beside evaluation (an export may score the file it wrote).
 """
 
@@ -17,14 +17,14 @@ from safetensors.torch import save_file
 
 from ganzoo import manifest
 from ganzoo._version import __version__
-from ganzoo.download import sha256_of
+from ganzoo.io.download import sha256_of
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.loading import checkpoint_path, load_model
-from ganzoo.plugins import get_host
+from ganzoo.artifacts.loading import checkpoint_path, load_model
+from ganzoo.host import get_host
 from ganzoo.specs import _check_name
 from ganzoo.training.config import TRAINER_DEFAULTS, pick_preset
-from ganzoo.weights import FORMAT
+from ganzoo.artifacts.weights import FORMAT
 
 #: config keys that say how a run was executed, not what it learned: left out of a training command
 EXECUTION_KEYS = {"device", "precision", "channels_last", "threads", "num_workers", "sample_every", "checkpoint_every",

@@ -41,14 +41,14 @@ from ganzoo._version import __version__
 from ganzoo.data.cache import cached_tensors
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.loading import LoadedModel, conditional_classes, load_model, sample, translate
+from ganzoo.artifacts.loading import LoadedModel, conditional_classes, load_model, sample, translate
 from ganzoo.metrics import scores as sc
 from ganzoo.metrics.classifier import get_classifier
 from ganzoo.metrics.features import get_extractor
 from ganzoo.metrics.modes import mode_coverage
 from ganzoo.metrics.translation import VERSION, domain_images, translation_scores
 from ganzoo.paths import home, is_path
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 
 IMAGE_METRICS = ("fid", "kid", "precision-recall")
 TASK_METRICS: dict[str, tuple[str, ...]] = {
@@ -160,7 +160,7 @@ class Evaluator:
     # -- scoring -----------------------------------------------------------------------------
     @torch.no_grad()
     def score(self, loaded: Any) -> dict[str, Any]:
-        """Scores of a loaded model (``ganzoo.loading.LoadedModel``) as a flat dict."""
+        """Scores of a loaded model (``ganzoo.artifacts.loading.LoadedModel``) as a flat dict."""
         if self.kind == "points-2d":
             return self._score_points(loaded)
         if self.kind == "unpaired-images":

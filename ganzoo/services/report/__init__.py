@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganzoo.files import atomic_write
-from ganzoo.report.gather import NotARunError, RunReport, gather
-from ganzoo.report.render import render
+from ganzoo.services.report.gather import NotARunError, RunReport, gather
+from ganzoo.services.report.render import render
 
 REPORT = "report.html"
 

@@ -32,7 +32,7 @@ from typing import Any
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
 from ganzoo.paths import is_path
-from ganzoo.plugins import get_host
+from ganzoo.host import get_host
 from ganzoo.training import best
 from ganzoo.training.config import parse_set
 from ganzoo.training.plan import plan_run

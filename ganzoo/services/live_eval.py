@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ganzoo.evaluation import Evaluator
-from ganzoo.loading import LoadedModel
+from ganzoo.services.evaluation import Evaluator
+from ganzoo.artifacts.loading import LoadedModel
 
 
 def during_training(trainer: Any) -> Callable[[], dict[str, Any]]:
