@@ -28,7 +28,7 @@ PROJECT = "ganzoo"
 #: 1.1 added ``StyleGenerator``; 1.2 ``ganzoo_push_weights``, ``ganzoo_push_accepts``, the transport
 #: errors and ``Augment``; 1.3 lets a ``ModelSpec`` builder name the ``GanModel`` subclass itself
 #: and gives ``GanModel`` a default Adam ``build_optimizers`` and ``adam_optimizers``.
-PLUGIN_API = "1.3"
+PLUGIN_API = "1.4"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

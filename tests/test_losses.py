@@ -89,3 +89,16 @@ def test_losses_are_registered_with_papers() -> None:
     names = {spec.name: spec for spec in get_host().registry.losses}
     assert set(CASES) <= set(names)
     assert names["wasserstein-gp"].paper.year == 2017 and names["minimax"].paper.authors.startswith("Goodfellow")
+
+
+def test_r1_penalty_is_the_squared_gradient_norm_on_real_inputs() -> None:
+    from ganzoo.losses import r1_penalty
+
+    w = torch.tensor([3.0, 4.0])  # D(x) = x . w: grad = w everywhere, ||w||^2 = 25
+    real = torch.randn(8, 2, requires_grad=True)
+    assert float(r1_penalty(real @ w, real)) == pytest.approx(25.0)
+    x = torch.tensor([[1.0, 0.0], [0.0, 2.0]], requires_grad=True)  # D(x) = sum x^2: grad 2x, |2x|^2 = 4, 16
+    assert float(r1_penalty((x**2).sum(dim=1), x)) == pytest.approx(10.0)
+    critic = torch.nn.Linear(2, 1)
+    r1_penalty(critic(real).squeeze(1), real).backward()  # the penalty trains D: its gradient reaches D's weights
+    assert critic.weight.grad is not None and critic.weight.grad.abs().sum() > 0

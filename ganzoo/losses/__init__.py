@@ -35,6 +35,7 @@ __all__ = [
     "WassersteinLoss",
     "build_loss",
     "gradient_penalty",
+    "r1_penalty",
 ]
 
 
@@ -176,6 +177,16 @@ def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch
     scores = critic(x_hat)
     (grad,) = torch.autograd.grad(scores.float().sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(real_scores: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder, Geiger & Nowozin 2018): E[||grad_x D(x)||^2] over real inputs, which the
+    step weighs by gamma / 2 and adds to D's loss. It penalises D for a steep surface around the
+    data, so D cannot win outright (its loss near 0 and G chasing it from mode to mode), the
+    usual end of a long run on a small or easy dataset. ``real`` must require grad, and
+    ``real_scores`` be D's scores computed from it (through any augmentation)."""
+    (grad,) = torch.autograd.grad(real_scores.float().sum(), real, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
 
 
 class WassersteinGPLoss(WassersteinLoss):

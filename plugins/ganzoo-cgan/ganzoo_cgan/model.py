@@ -33,6 +33,7 @@ from ganzoo.plugin import (
     build_loss,
     init_dcgan,
     mlp,
+    r1_penalty,
 )
 
 
@@ -121,6 +122,8 @@ class CGAN(GanModel):
         # ctx.augment (--augment; the identity otherwise) transforms the images D sees, real and
         # fake, in both steps; the labels pass through unchanged (augmentation keeps the class)
         self.opt_d.zero_grad(set_to_none=True)
+        r1 = self.config.get("r1", 0.0)
+        real.requires_grad_(r1 > 0)  # R1 differentiates D's real scores, through the augmentation, to the input
         seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
         with ctx.autocast():
             real_scores = self.D(seen_real, labels)
@@ -130,12 +133,14 @@ class CGAN(GanModel):
         penalty = self.loss.penalty(lambda x: self.D(x, labels), seen_real, seen_fake)
         if penalty is not None:
             loss_d = loss_d + penalty
+        if r1 > 0:  # R1 on real (image, label) pairs: D may not be steep around the data it knows
+            loss_d = loss_d + r1 / 2 * r1_penalty(real_scores, real)
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
             loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z, asked)), asked),
-                                          lambda: self.D(ctx.augment(real), labels))
+                                          lambda: self.D(ctx.augment(real.detach()), labels))
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}

@@ -5,8 +5,8 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
 #: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
-#: GanModel class as builder and the default Adam optimisers
-GANZOO_PLUGIN_API = ">=1.3,<2"
+#: GanModel class as builder and the default Adam optimisers; 1.4 for r1_penalty
+GANZOO_PLUGIN_API = ">=1.4,<2"
 
 PAPER = Paper("Conditional Generative Adversarial Nets", 2014, "https://arxiv.org/abs/1411.1784",
               "Mirza & Osindero")
@@ -33,6 +33,7 @@ def ganzoo_register_models(register):
             "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
             "beta1": 0.5,
             "beta2": 0.999,
+            "r1": 0.0,  # R1 penalty weight on real data (Mescheder et al. 2018); 0: the paper's CGAN
             "d_norm": "batch",  # conv arch: or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,

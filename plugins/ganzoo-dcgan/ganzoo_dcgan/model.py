@@ -35,6 +35,7 @@ from ganzoo.plugin import (
     build_loss,
     images_of,
     init_dcgan,
+    r1_penalty,
 )
 
 
@@ -88,8 +89,7 @@ class DCGAN(GanModel):
         if penalty is not None:
             loss_d = loss_d + penalty
         if r1 > 0:
-            (grad,) = torch.autograd.grad(real_scores.float().sum(), real, create_graph=True)
-            loss_d = loss_d + r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
+            loss_d = loss_d + r1 / 2 * r1_penalty(real_scores, real)
         ctx.backward(loss_d)
         ctx.step_optimizer(self.opt_d)
         # G: make D call its samples real (through the same augmentation: it is differentiable)

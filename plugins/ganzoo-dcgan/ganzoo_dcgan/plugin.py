@@ -5,8 +5,8 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
 #: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
-#: GanModel class as builder and the default Adam optimisers
-GANZOO_PLUGIN_API = ">=1.3,<2"
+#: GanModel class as builder and the default Adam optimisers; 1.4 for r1_penalty
+GANZOO_PLUGIN_API = ">=1.4,<2"
 
 PAPER = Paper("Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks",
               2015, "https://arxiv.org/abs/1511.06434", "Radford, Metz & Chintala")

@@ -40,6 +40,7 @@ from ganzoo.plugin import (
     build_loss,
     images_of,
     mlp,
+    r1_penalty,
     sample_shape,
 )
 
@@ -106,8 +107,7 @@ class VanillaGAN(GanModel):
             if penalty is not None:
                 loss_d = loss_d + penalty
             if r1 > 0:
-                (grad,) = torch.autograd.grad(real_scores.float().sum(), real, create_graph=True)
-                loss_d = loss_d + r1 / 2 * grad.pow(2).flatten(1).sum(1).mean()
+                loss_d = loss_d + r1 / 2 * r1_penalty(real_scores, real)
             ctx.backward(loss_d)
             ctx.step_optimizer(self.opt_d)
         # one step of G: descend log(1 - D(G(z))), or ascend log D(G(z)) (non-saturating)
