@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 from torch import nn
@@ -84,12 +82,3 @@ def test_spectral_norm_discriminator_and_its_own_learning_rate() -> None:
     assert optimizers["G"].defaults["lr"] == 1e-4 and optimizers["D"].defaults["lr"] == 4e-4
     assert optimizers["D"].defaults["betas"] == (0.0, 0.9)
 
-
-def test_r1_enters_the_discriminators_loss(tmp_path) -> None:
-    """--set r1=GAMMA adds GAMMA / 2 * E||grad_x D(x_real)||^2 to D's loss (0, the default, adds nothing)."""
-    first = {}
-    for r1 in (0.0, 100.0):
-        run = ganzoo.train("dcgan", "digits", out=tmp_path, quiet=True, steps=1, batch_size=8, width=8, r1=r1, seed=0,
-                           log_every=1)
-        first[r1] = json.loads((run.dir / "metrics.jsonl").read_text().splitlines()[0])["loss_D"]
-    assert first[100.0] > first[0.0] + 0.5, first
