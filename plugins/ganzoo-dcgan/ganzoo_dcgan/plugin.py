@@ -43,4 +43,12 @@ def ganzoo_register_models(register):
             "sample_every": 250,
             "checkpoint_every": 500,
         },
+        presets={
+            # for runs past 3,000 steps, where the defaults oscillate (D wins, G chases it from mode to
+            # mode): DiffAugment and a light R1 penalty keep D from winning, and scoring every 1,500
+            # steps keeps the best checkpoint (checkpoints/best.pt). About 40 min on one core of a
+            # 2-core CPU; docs/models.md has the curves
+            "long": {"augment": "diffaugment", "augment_policy": "translation,cutout", "r1": 0.1, "steps": 24_000,
+                     "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
+        },
     ))
