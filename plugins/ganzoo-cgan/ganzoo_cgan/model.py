@@ -12,6 +12,12 @@ enters as a learned embedding (``conditioning="embedding"``) or a one-hot vector
 ``arch="mlp"``: the paper's MNIST setting, multilayer perceptrons on [z, y] and
 [x, y]. ``arch="conv"``: DCGAN nets, with y joined to z for G and broadcast to
 extra image channels for D.
+
+``d_conditioning="projection"`` (conv only; Miyato & Koyama 2018) instead gives D the
+image alone and adds the inner product of a learned class vector with D's pooled last
+features to its score: D(x, y) = psi(phi(x)) + <v_y, sum phi(x)>. D then asks "is this a
+real *y*?" in its final features, where the class is already visible, rather than from
+label channels beside raw pixels.
 """
 
 from __future__ import annotations
@@ -76,18 +82,33 @@ class CGANGenerator(Generator):
 
 class CGANDiscriminator(Discriminator):
     def __init__(self, num_classes: int, shape: tuple[int, int, int], arch: str, conditioning: str,
-                 embed_dim: int, hidden: int, width: int, norm: str = "batch") -> None:
+                 embed_dim: int, hidden: int, width: int, norm: str = "batch", d_conditioning: str = "input") -> None:
         super().__init__(num_classes=num_classes, shape=list(shape), arch=arch, conditioning=conditioning,
-                         embed_dim=embed_dim, hidden=hidden, width=width, norm=norm)
-        self.arch = arch
-        self.label = LabelCode(num_classes, conditioning, embed_dim)
+                         embed_dim=embed_dim, hidden=hidden, width=width, norm=norm, d_conditioning=d_conditioning)
+        if d_conditioning not in ("input", "projection"):
+            raise ValueError(f"d_conditioning must be 'input' or 'projection', not {d_conditioning!r}")
+        if d_conditioning == "projection" and arch != "conv":
+            raise ValueError("d_conditioning='projection' needs arch='conv' (it projects onto D's last convolutional features)")
+        self.arch, self.projection = arch, d_conditioning == "projection"
+        self.label = None if self.projection else LabelCode(num_classes, conditioning, embed_dim)
         if arch == "mlp":
             size = int(torch.tensor(shape).prod())
             self.body = mlp([size + self.label.dim, hidden * 2, hidden, 1], dropout=0.3)
+        elif self.projection:
+            self.body = ConvDiscriminator(shape[0], shape[1], width, norm=norm)
+            features = self.body.net[-2].in_channels  # what D's last 4x4 convolution reads
+            self.class_vectors = nn.Embedding(num_classes, features)  # v_y
+            nn.init.normal_(self.class_vectors.weight, 0.0, 0.02)  # small, as D's other weights: y does not swamp D at first
         else:
             self.body = ConvDiscriminator(shape[0] + self.label.dim, shape[1], width, norm=norm)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("a conditional discriminator needs labels")
+        if self.projection:
+            features = self.body.net[:-2](x)  # phi(x): (N, C, 4, 4)
+            pooled = features.sum(dim=(2, 3))
+            return self.body.net[-2:](features) + (self.class_vectors(labels).to(pooled.dtype) * pooled).sum(1, keepdim=True)
         code = self.label(labels)
         if self.arch == "mlp":
             return self.body(torch.cat([x.flatten(1), code], dim=1))
@@ -107,7 +128,8 @@ class CGAN(GanModel):
         common = dict(arch=config["arch"], conditioning=config["conditioning"], embed_dim=config["embed_dim"],
                       hidden=config["hidden"], width=config["width"])
         self.G = CGANGenerator(config["latent_dim"], data.num_classes, shape, **common)
-        self.D = CGANDiscriminator(data.num_classes, shape, **common, norm=config.get("d_norm", "batch"))
+        self.D = CGANDiscriminator(data.num_classes, shape, **common, norm=config.get("d_norm", "batch"),
+                                   d_conditioning=config.get("d_conditioning", "input"))
         if self.convolutional:
             init_dcgan(self.G)
             init_dcgan(self.D)

@@ -25,6 +25,9 @@ def ganzoo_register_models(register):
             "arch": "conv",  # DCGAN nets with label maps; "mlp" is the paper's MNIST setting
             "conditioning": "embedding",  # or "one-hot"
             "embed_dim": 32,  # size of the learned label embedding
+            # conv arch: how D meets y; "input": label maps beside the image, as in the paper;
+            # "projection" (Miyato & Koyama 2018): a class vector against D's last features
+            "d_conditioning": "input",
             "latent_dim": 64,
             "hidden": 512,
             "width": 32,  # conv arch: feature maps

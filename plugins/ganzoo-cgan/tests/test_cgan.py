@@ -13,13 +13,14 @@ from ganzoo.plugin import DataInfo
 from ganzoo.testing import classify, fixed_run
 
 
-@pytest.mark.parametrize("arch", ["mlp", "conv"])
+@pytest.mark.parametrize(("arch", "d_conditioning"), [("mlp", "input"), ("conv", "input"), ("conv", "projection")])
 @pytest.mark.parametrize("conditioning", ["embedding", "one-hot"])
-def test_label_reaches_both_nets(arch: str, conditioning: str) -> None:
+def test_label_reaches_both_nets(arch: str, conditioning: str, d_conditioning: str) -> None:
     from ganzoo_cgan.model import CGAN
 
     spec = ganzoo.get_spec("cgan")
-    model = CGAN({**spec.defaults, "arch": arch, "conditioning": conditioning, "width": 8},
+    model = CGAN({**spec.defaults, "arch": arch, "conditioning": conditioning, "width": 8,
+                  "d_conditioning": d_conditioning},
                  DataInfo("digits", "labelled-images", 32, 1, tuple("0123456789")))
     z = torch.randn(2, model.G.latent_dim)
     with torch.no_grad():
@@ -27,6 +28,23 @@ def test_label_reaches_both_nets(arch: str, conditioning: str) -> None:
         a, b = model.G(z, torch.tensor([1, 1])), model.G(z, torch.tensor([7, 7]))
         assert not torch.allclose(a, b)  # same noise, different label, different image
         assert not torch.allclose(model.D(a, torch.tensor([1, 1])), model.D(a, torch.tensor([7, 7])))
+
+
+def test_a_projection_discriminator_scores_the_inner_product_with_its_class_vector() -> None:
+    """d_conditioning="projection": D(x, y) = psi(phi(x)) + <v_y, sum phi(x)>, checked term by term."""
+    from ganzoo_cgan.model import CGAN
+
+    model = CGAN({**ganzoo.get_spec("cgan").defaults, "width": 8, "d_conditioning": "projection"},
+                 DataInfo("digits", "labelled-images", 32, 1, tuple("0123456789")))
+    D = model.D.eval()
+    x, y = torch.randn(3, 1, 32, 32), torch.tensor([0, 4, 9])
+    with torch.no_grad():
+        features = D.body.net[:-2](x)
+        expected = D.body.net[-2:](features).squeeze(1) + (D.class_vectors(y) * features.sum((2, 3))).sum(1)
+        assert torch.allclose(D(x, y).squeeze(1), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="needs arch='conv'"):
+        CGAN({**ganzoo.get_spec("cgan").defaults, "arch": "mlp", "d_conditioning": "projection"},
+             DataInfo("digits", "labelled-images", 32, 1, tuple("0123456789")))
 
 
 @pytest.fixture(scope="module")
