@@ -39,10 +39,11 @@ CONFIGS = {
 
 def plain_loop(cfg: dict, steps: int) -> float:
     """Seconds per iteration of a hand-written CycleGAN loop (the authors' recipe)."""
-    import ganzoo.data as gdata
-    from ganzoo.losses import build_loss
     from ganzoo_cyclegan.model import ImagePool, frozen
     from ganzoo_cyclegan.nets import PatchDiscriminator, ResnetGenerator, init_normal
+
+    import ganzoo.data as gdata
+    from ganzoo.losses import build_loss
 
     data = gdata.load("sketches2photos", image_size=cfg["image_size"]).train
     G_A, G_B = (ResnetGenerator(3, cfg["ngf"], cfg["n_blocks"]) for _ in range(2))

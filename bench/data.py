@@ -95,8 +95,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         os.environ["GANZOO_HOME"] = home
-        import ganzoo.data as gdata
         from PIL import Image
+
+        import ganzoo.data as gdata
 
         need = {size: dcgan_images_per_s(size, args.steps) for size in (32, 64)}
         for size, rate in need.items():

@@ -30,9 +30,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import ganzoo.data as gdata
+    from ganzoo.host import get_host
     from ganzoo.nn.base import DataInfo
     from ganzoo.nn.build import build_model
-    from ganzoo.host import get_host
     from ganzoo.training import precision as prec
     from ganzoo.training.config import layered
     from ganzoo.training.device import native_bf16, pick_threads

@@ -29,8 +29,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import ganzoo.data as gdata
-    from ganzoo.nn.base import DataInfo
     from ganzoo.host import get_host
+    from ganzoo.nn.base import DataInfo
     from ganzoo.training import precision as prec
     from ganzoo.training.config import layered
     from ganzoo.training.device import native_bf16, pick_threads

@@ -7,7 +7,6 @@ discovered the first time something asks for the registry.
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 from typing import TYPE_CHECKING, Any
 
 from ganzoo._version import __version__
@@ -102,10 +101,9 @@ def train(model: str | RunPlan | None = None, data: str | Path | None = None, **
     The run folder gets ``run.json`` (this call, as a command that repeats it, and how the run
     stopped); ``report=True`` also writes ``report.html`` when training stops, as ``ganzoo train``
     always does (off by default here: drawing it costs a second or two, which scripts and
-    test suites that train many tiny runs would pay each time; ``write_report``
+    test suites that train many tiny runs would pay each time; ``ganzoo.write_report``
     writes it later)."""
     from ganzoo.services.live_eval import during_training
-    from ganzoo.services.report import write_report
     from ganzoo.training.plan import RunPlan
     from ganzoo.training.run_record import RunRecord
     from ganzoo.training.trainer import train as execute
@@ -163,7 +161,8 @@ def mix(source: str | Path, rows: int = 4, cols: int = 6, crossover: int | None 
 def interpolate(source: str | Path, frames: int = 60, n: int = 4, keys: int = 4, seed: int = 0,
                 truncation: float | None = None) -> torch.Tensor:
     """A looping latent walk (``ganzoo interpolate``): (frames, n, C, H, W) images in [-1, 1];
-    lerp in W for style models, slerp in z for other image models. ``ganzoo.services.styles.write_gif`` saves it."""
+    lerp in W for style models, slerp in z for other image models; ``ganzoo interpolate --out walk.gif``
+    saves one as a GIF."""
     from ganzoo.services.styles import interpolate as _interpolate
 
     return _interpolate(source, frames, n, keys, seed, truncation)
@@ -180,7 +179,7 @@ def evaluate(source: str | Path, data: str | Path | None = None, **kwargs: Any) 
     """Score a run or checkpoint: ``{"scores": {...}, "provenance": {...}}``.
 
     Keyword arguments: ``metrics``, ``features``, ``features_weights``, ``n``, ``seed``,
-    ``split``, ``device``, ``out`` (a JSON file); see ``ganzoo.services.evaluation.evaluate``.
+    ``split``, ``device``, ``out`` (a JSON file), as ``ganzoo eval``'s options (docs/evaluation.md).
     """
     from ganzoo.services.evaluation import evaluate as _evaluate
 

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from ganzoo.kit_helpers import build_model, load_checkpoint, load_model, shipped_weights, step_context
 from ganzoo.host import get_host
+from ganzoo.kit_helpers import build_model, load_checkpoint, load_model, shipped_weights, step_context
 from ganzoo.registry import ModelSpec, load_builder
 
 # lazy-module: pytest imports this module at start-up, so every check imports torch and the

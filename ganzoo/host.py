@@ -40,8 +40,7 @@ from ganzoo import hookspecs, manifest
 from ganzoo._version import __version__
 from ganzoo.errors import PluginError, RegistrationError
 from ganzoo.hookspecs import PLUGIN_API
-from ganzoo.registry import (DatasetSpec, FailedPlugin, FeatureSpec, LossSpec, ModelSpec, Registry, Spec,
-                             WeightsSpec)
+from ganzoo.registry import DatasetSpec, FailedPlugin, FeatureSpec, LossSpec, ModelSpec, Registry, Spec, WeightsSpec
 
 __all__ = ["IncompatiblePluginError", "PluginHost", "PluginInfo", "PluginWarning", "api_supported", "get_host",
            "reset_host"]

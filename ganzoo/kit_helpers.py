@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.io.download import ChecksumError
 from ganzoo.host import get_host
+from ganzoo.io.download import ChecksumError
 from ganzoo.registry import ModelSpec, WeightsSpec
 
 # lazy-module: pytest imports this module at start-up, so every helper imports torch and the
@@ -97,8 +97,8 @@ def load_checkpoint(source: str | Path) -> dict[str, Any]:
     ``checkpoints/last.pt``). Keys include ``step``, ``nets`` (net name -> state dict),
     ``ema``, ``optimizers``, ``extra`` (what a model keeps beside its nets, such as image
     pools), ``stream`` (the data stream's position: ``batch``, the batches drawn) and ``meta``."""
-    from ganzoo.artifacts.loading import checkpoint_path
     from ganzoo.artifacts import checkpoint
+    from ganzoo.artifacts.loading import checkpoint_path
 
     return checkpoint.load(checkpoint_path(source))
 
@@ -209,8 +209,8 @@ def judge_translation(source: str | Path, dataset: str = "sketches2photos", coun
     classifies the translations, the Fréchet distances in its features compare them with the
     target domain (``fd_a2b``, ``fd_b2a``, and ``fd_*_rel`` over the distance between the real
     domains), and ``cycle_l1_*`` measure the round trips; up to ``count`` images per domain."""
-    from ganzoo.data import load
     from ganzoo.artifacts.loading import translate
+    from ganzoo.data import load
     from ganzoo.metrics.translation import domain_classifier, translation_scores
 
     loaded = load_model(source)

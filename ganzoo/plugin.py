@@ -37,7 +37,16 @@ from ganzoo.specs import DATA_KINDS, KNOWN_TASKS, DatasetSpec, FeatureSpec, Loss
 
 if TYPE_CHECKING:
     from ganzoo.losses import AdversarialLoss, build_loss, gradient_penalty
-    from ganzoo.nn import DataInfo, Discriminator, GanModel, Generator, ImageToImageGenerator, Net, StepContext, StyleGenerator
+    from ganzoo.nn import (
+        DataInfo,
+        Discriminator,
+        GanModel,
+        Generator,
+        ImageToImageGenerator,
+        Net,
+        StepContext,
+        StyleGenerator,
+    )
     from ganzoo.nn.augment import Augment, diff_augment
     from ganzoo.nn.layers import ConvDiscriminator, ConvGenerator, images_of, init_dcgan, mlp, sample_shape
 

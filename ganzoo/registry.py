@@ -29,7 +29,6 @@ from ganzoo.errors import (
     UnknownNameError,
     UnknownWeightsError,
 )
-
 from ganzoo.specs import (
     DATA_KINDS,
     KNOWN_TASKS,

@@ -14,8 +14,8 @@ import torch
 
 import ganzoo
 from ganzoo.errors import GanzooError
-from ganzoo.services.evaluation import evaluate
 from ganzoo.metrics.features import get_extractor
+from ganzoo.services.evaluation import evaluate
 
 
 @pytest.fixture(scope="module")

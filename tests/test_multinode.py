@@ -18,9 +18,9 @@ import pytest
 import torch
 
 import ganzoo
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.cli.rendezvous import Nodes, rank_env
 from ganzoo.cli.train import _without_launch_flags
-from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.training.config import ConfigError
 
 pytestmark = pytest.mark.usefixtures("models_host")

@@ -11,14 +11,14 @@ import pytest
 import torch
 
 import ganzoo
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.errors import GanzooError
 from ganzoo.hookspecs import PLUGIN_API
+from ganzoo.host import get_host, reset_host
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel
-from ganzoo.host import get_host, reset_host
 from ganzoo.registry import ModelSpec
-from ganzoo.artifacts.checkpoint import load as load_checkpoint
 
 POINTS = DataInfo("ring", "points-2d", None, None, ())
 CONFIG = {"latent_dim": 4, "hidden": 8, "lr": 1e-3, "loss": "non-saturating"}

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from ganzoo.services import model_card
 from ganzoo.errors import PushError
 from ganzoo.host import PluginHost
+from ganzoo.services import model_card
 from ganzoo.services.publish import push
 
 META = {"model": "dcgan", "tag": "shapes", "plugin": "ganzoo-dcgan", "plugin_version": "0.1.0", "ema": False,

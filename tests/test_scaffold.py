@@ -9,10 +9,10 @@ import os
 import subprocess
 import sys
 import sysconfig
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import ganzoo
 from ganzoo.cli import scaffold

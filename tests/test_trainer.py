@@ -14,9 +14,10 @@ import pytest
 import torch
 
 import ganzoo
+from ganzoo.artifacts.checkpoint import CheckpointError
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.errors import GanzooError, IncompatibleDataError
 from ganzoo.training.config import ConfigError
-from ganzoo.artifacts.checkpoint import CheckpointError, load as load_checkpoint
 from ganzoo.training.trainer import TrainingDivergedError
 
 pytestmark = pytest.mark.usefixtures("models_host")

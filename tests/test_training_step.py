@@ -13,9 +13,9 @@ import torch
 from torch import nn
 
 import ganzoo
+from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.data.base import GanData
 from ganzoo.training import precision as prec
-from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.training.config import ConfigError, layered
 from ganzoo.training.ema import EMA, plain_copy
 from ganzoo.training.step_log import StepLog

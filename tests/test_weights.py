@@ -21,11 +21,11 @@ import torch
 
 import ganzoo
 from ganzoo.artifacts import weights
-from ganzoo.services import export
 from ganzoo.artifacts.loading import load_weights
 from ganzoo.errors import GanzooError
 from ganzoo.host import PluginHost
 from ganzoo.registry import WeightsSpec
+from ganzoo.services import export
 
 
 @pytest.fixture(scope="module")

@@ -1,2 +1,3 @@
-"""The files ganzoo writes and reads back: checkpoints (the file format), pretrained weights
-(resolve, verify, cache, download), rebuilding a model from any of them, and sample pictures."""
+"""The files runs leave and ganzoo reads back: checkpoints (the file format), pretrained weights
+(``name.tag``: resolve, verify, cache; fetched through ``ganzoo.io.download``), and rebuilding a
+model from any of them to sample or translate with."""

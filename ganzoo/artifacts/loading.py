@@ -8,7 +8,6 @@ Checkpoints are read with ``torch.load(weights_only=True)``: loading never runs 
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.artifacts import weights
 from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.host import get_host
 from ganzoo.io.imaging import save_samples
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel, per_class_row
-from ganzoo.host import get_host
-from ganzoo.artifacts import checkpoint as ckpt
 
 CHUNK = 256
 

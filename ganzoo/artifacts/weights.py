@@ -26,11 +26,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.io.download import DownloadError, fetch, offline, sha256_of
 from ganzoo.errors import GanzooError
 from ganzoo.files import load_pt
-from ganzoo.paths import home, is_path
 from ganzoo.host import get_host
+from ganzoo.io.download import DownloadError, fetch, offline, sha256_of
+from ganzoo.paths import home, is_path
 from ganzoo.registry import WeightsSpec
 
 if TYPE_CHECKING:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 import click
 
 from ganzoo.cli.output import human_size
@@ -37,9 +36,9 @@ def export_cmd(run: str, tag: str, out: str | None, into: str | None, push_url: 
         raise click.UsageError("give one of --out FILE, --into PLUGIN_DIR or --push URL.")
     if licence is not None and push_url is None:
         raise click.UsageError("--license goes with --push (--into takes the plugin's licence).")
+    from ganzoo.manifest import dump
     from ganzoo.services.evaluation import evaluate  # lazy: keeps torch off the CLI's fast path (and off usage errors)
     from ganzoo.services.export import export, export_into, metrics_of
-    from ganzoo.manifest import dump
 
     def score(path: object) -> dict:  # scores of exactly this file (fp16 included), not of the run it came from
         return metrics_of(evaluate(path, n=count)["scores"])

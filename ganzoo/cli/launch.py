@@ -23,7 +23,6 @@ WORLD_SIZE in its environment trains as it is told.
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 import contextlib
 import json
 import os

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 import json
 import shutil
 import sys

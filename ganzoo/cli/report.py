@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps matplotlib (and torch) off the fast path of the CLI
-
 from pathlib import Path
 
 import click

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 from pathlib import Path
 
 import click
@@ -32,8 +31,8 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     import numpy as np
     import torch
 
-    from ganzoo.io.imaging import save_samples
     from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, parse_labels, sample
+    from ganzoo.io.imaging import save_samples
     from ganzoo.training.device import pick_device
 
     loaded = load_model(source, pick_device(device))

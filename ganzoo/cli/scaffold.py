@@ -7,7 +7,6 @@ The files come from ``templates/`` (``{{key}}`` placeholders); no torch is impor
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 import json
 import re
 from pathlib import Path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 from pathlib import Path
 
 import click
@@ -24,8 +23,8 @@ def mix_cmd(source: str, rows: int, cols: int, crossover: int | None, seed: int,
             out: str, device: str) -> None:
     """Style mixing from a style model's SOURCE (run, checkpoint or pretrained name): the top
     row and left column are the sources; each cell has its row's coarse and its column's fine styles."""
-    from ganzoo.io.imaging import save_grid
     from ganzoo.artifacts.loading import load_model
+    from ganzoo.io.imaging import save_grid
     from ganzoo.services.styles import mix
     from ganzoo.training.device import pick_device
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 import os
 import sys
 from typing import Any
@@ -13,7 +12,6 @@ import click
 from ganzoo.cli.choices import CHOICE_DEVICE, CHOICE_PRECISION
 from ganzoo.cli.command_line import RecordingCommand, command_line, handed_down
 from ganzoo.cli.rendezvous import Nodes, parse
-
 
 
 @click.command("train", cls=RecordingCommand, context_settings={"show_default": True})

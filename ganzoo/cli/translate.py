@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 # lazy-module: every import inside a function here keeps torch (and plugins) off the fast path of `import ganzoo` and the CLI
-
 from pathlib import Path
 
 import click
@@ -21,8 +20,8 @@ from ganzoo.cli.choices import CHOICE_DEVICE
 def translate_cmd(source: str, input_path: str, out: str, direction: str, grid: bool, device: str) -> None:
     """Translate images with an image-to-image model from SOURCE (a run folder, a checkpoint file, or pretrained weights by name: cyclegan.sketches2photos)."""
     from ganzoo.artifacts.loading import load_model
-    from ganzoo.training.device import pick_device
     from ganzoo.services.translation import translate_files
+    from ganzoo.training.device import pick_device
 
     loaded = load_model(source, pick_device(device))
     written, grid_path = translate_files(loaded, Path(input_path), Path(out), direction, grid=grid)

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.data.base import GanData, ImageTensorDataset, PointsDataset, UnpairedDataset, accepts, check_compatible
-from ganzoo.data.transforms import convert_channels
 from ganzoo.data.folders import build_folder
+from ganzoo.data.transforms import convert_channels
 from ganzoo.errors import UnknownDatasetError
 from ganzoo.folder_scan import detect_layout
-from ganzoo.paths import is_path
 from ganzoo.host import get_host
+from ganzoo.paths import is_path
 from ganzoo.registry import load_builder
 
 __all__ = [

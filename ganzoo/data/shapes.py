@@ -13,8 +13,8 @@ import math
 
 import torch
 
-from ganzoo.data.cache import Progress, cached_tensors, progress
 from ganzoo.data.base import GanData, ImageTensorDataset
+from ganzoo.data.cache import Progress, cached_tensors, progress
 from ganzoo.data.draw import SHAPES, coverage, hsv_to_rgb, local_coordinates, signed_distance, smooth_noise
 
 VERSION = 1  # bump when the drawing changes: it keys the cache

@@ -34,14 +34,14 @@ import torch
 from torch import nn
 
 import ganzoo.data as gdata
-from ganzoo.io import download
-from ganzoo.io.download import sha256_of
 from ganzoo.errors import GanzooError
 from ganzoo.files import load_pt
+from ganzoo.host import get_host
+from ganzoo.io import download
+from ganzoo.io.download import sha256_of
 from ganzoo.metrics.classifier import SmallClassifier, get_classifier
 from ganzoo.metrics.translation import domain_classifier
 from ganzoo.paths import home
-from ganzoo.host import get_host
 from ganzoo.registry import load_builder
 
 BATCH = 250

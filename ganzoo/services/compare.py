@@ -31,8 +31,8 @@ from typing import Any
 
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.paths import is_path
 from ganzoo.host import get_host
+from ganzoo.paths import is_path
 from ganzoo.training import best
 from ganzoo.training.config import parse_set
 from ganzoo.training.plan import plan_run

@@ -13,10 +13,10 @@ from typing import Any
 import torch
 from PIL import Image, ImageDraw
 
-from ganzoo.services.compare import Plan, curve, elapsed, metric_rows, row_folder, run_dir
+from ganzoo.artifacts.loading import load_model, sample
 from ganzoo.files import atomic_write
 from ganzoo.io.imaging import grid_image
-from ganzoo.artifacts.loading import load_model, sample
+from ganzoo.services.compare import Plan, curve, elapsed, metric_rows, row_folder, run_dir
 from ganzoo.training import best
 
 GRID_SAMPLES, GRID_SEED = 36, 0

@@ -27,28 +27,27 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import json
-
 import torch
 
 import ganzoo.data as gdata
 from ganzoo._version import __version__
+from ganzoo.artifacts.loading import LoadedModel, conditional_classes, load_model, sample, translate
 from ganzoo.data.cache import cached_tensors
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.artifacts.loading import LoadedModel, conditional_classes, load_model, sample, translate
+from ganzoo.host import get_host
 from ganzoo.metrics import scores as sc
 from ganzoo.metrics.classifier import get_classifier
 from ganzoo.metrics.features import get_extractor
 from ganzoo.metrics.modes import mode_coverage
 from ganzoo.metrics.translation import VERSION, domain_images, translation_scores
 from ganzoo.paths import home, is_path
-from ganzoo.host import get_host
 
 IMAGE_METRICS = ("fid", "kid", "precision-recall")
 TASK_METRICS: dict[str, tuple[str, ...]] = {

@@ -17,14 +17,14 @@ from safetensors.torch import save_file
 
 from ganzoo import manifest
 from ganzoo._version import __version__
-from ganzoo.io.download import sha256_of
+from ganzoo.artifacts.loading import checkpoint_path, load_model
+from ganzoo.artifacts.weights import FORMAT
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
-from ganzoo.artifacts.loading import checkpoint_path, load_model
 from ganzoo.host import get_host
+from ganzoo.io.download import sha256_of
 from ganzoo.specs import _check_name
 from ganzoo.training.config import TRAINER_DEFAULTS, pick_preset
-from ganzoo.artifacts.weights import FORMAT
 
 #: config keys that say how a run was executed, not what it learned: left out of a training command
 EXECUTION_KEYS = {"device", "precision", "channels_last", "threads", "num_workers", "sample_every", "checkpoint_every",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ganzoo.services.evaluation import Evaluator
 from ganzoo.artifacts.loading import LoadedModel
+from ganzoo.services.evaluation import Evaluator
 
 
 def during_training(trainer: Any) -> Callable[[], dict[str, Any]]:

@@ -21,12 +21,12 @@ from typing import Any
 import torch
 
 from ganzoo.artifacts import weights
-from ganzoo.services import model_card
-from ganzoo.errors import PushError
-from ganzoo.services.export import export, metrics_of, run_folder
-from ganzoo.io.imaging import save_samples
 from ganzoo.artifacts.loading import load_model
+from ganzoo.errors import PushError
 from ganzoo.host import get_host
+from ganzoo.io.imaging import save_samples
+from ganzoo.services import model_card
+from ganzoo.services.export import export, metrics_of, run_folder
 from ganzoo.training import run_record
 
 __all__ = ["CARD", "GRID", "push", "started_with"]

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import torch
 
+from ganzoo.artifacts.loading import LoadedModel, load_model
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
 from ganzoo.io.imaging import grid_image
-from ganzoo.artifacts.loading import LoadedModel, load_model
 from ganzoo.nn.base import StyleGenerator
 
 #: images per second of an interpolation GIF

@@ -8,11 +8,11 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ganzoo.artifacts.loading import LoadedModel, require_translator, translate
 from ganzoo.data.base import to_unit_range
 from ganzoo.data.folders import IMAGE_EXTENSIONS, decode, images_in
 from ganzoo.errors import DataError
 from ganzoo.io.imaging import save_grid
-from ganzoo.artifacts.loading import LoadedModel, require_translator, translate
 
 BATCH = 16
 GRID_ROWS = 8

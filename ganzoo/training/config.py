@@ -160,7 +160,7 @@ def layered(spec: Any, *, saved: Mapping[str, Any] | None, file_layer: Mapping[s
 
 def resolve(model_defaults: Mapping[str, Any], *layers: Mapping[str, Any]) -> dict[str, Any]:
     """Merge layers over the defaults, rejecting unknown keys and bad values. A spec's
-    ``data`` default names its default dataset (ganzoo.training.resume.target), not a setting."""
+    ``data`` default names its default dataset (``plan.plan_run`` reads it), not a setting."""
     model_defaults = {k: v for k, v in model_defaults.items() if k != "data"}
     config = dict(TRAINER_DEFAULTS)
     types = {**TRAINER_DEFAULTS, **model_defaults}

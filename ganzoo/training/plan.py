@@ -23,8 +23,8 @@ from ganzoo.data import check_compatible, kind_of
 from ganzoo.errors import DataError
 from ganzoo.files import atomic_write
 from ganzoo.folder_scan import count_images
-from ganzoo.paths import is_path
 from ganzoo.nn.build import check_before_data
+from ganzoo.paths import is_path
 from ganzoo.registry import ModelSpec
 from ganzoo.training import resume as resume_rules
 from ganzoo.training import rundir

@@ -21,27 +21,27 @@ from typing import Any
 import torch
 
 from ganzoo._version import __version__
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.data import load as load_data
 from ganzoo.data.cache import quiet_if
 from ganzoo.errors import GanzooError
+from ganzoo.host import get_host
 from ganzoo.io.imaging import save_samples
 from ganzoo.nn.augment import augment_for
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import GanModel, StepContext
-from ganzoo.host import get_host
-from ganzoo.artifacts import checkpoint as ckpt
+from ganzoo.training import best, rundir, state
 from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
-from ganzoo.training import best, rundir, state
+from ganzoo.training import resume as resume_rules
 from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError
 from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
+from ganzoo.training.plan import RunPlan
 from ganzoo.training.progress import Clock, Progress, next_steps
 from ganzoo.training.run import Run, fixed_inputs
-from ganzoo.training.plan import RunPlan
 from ganzoo.training.run_record import RunRecord
-from ganzoo.training import resume as resume_rules
 from ganzoo.training.schedule import apply_schedule, lr_factor, on_resume, total_steps
 from ganzoo.training.step_log import StepLog
 from ganzoo.training.stream import BatchStream

@@ -16,8 +16,19 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.plugin import (DataInfo, Discriminator, GanModel, Generator, ModelSpec, StepContext, build_loss, hookimpl,
-                           images_of, mlp, sample_shape)
+from ganzoo.plugin import (
+    DataInfo,
+    Discriminator,
+    GanModel,
+    Generator,
+    ModelSpec,
+    StepContext,
+    build_loss,
+    hookimpl,
+    images_of,
+    mlp,
+    sample_shape,
+)
 
 #: the plugin-API versions this plugin was written for
 GANZOO_PLUGIN_API = ">=1.2,<2"

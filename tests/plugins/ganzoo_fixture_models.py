@@ -15,7 +15,6 @@ from torch import nn
 from ganzoo import hookimpl
 from ganzoo.registry import ModelSpec
 
-
 #: audit events that create, change or remove a file or folder; their first argument is the path
 _WRITE_EVENTS = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.link", "os.symlink", "os.truncate",
                  "os.chmod", "shutil.copyfile", "shutil.rmtree"}

@@ -18,7 +18,8 @@ from typing import Any
 
 from ganzoo.errors import GanzooError
 from ganzoo.training import best
-from ganzoo.training.run_record import RUN_RECORD, read as read_record
+from ganzoo.training.run_record import RUN_RECORD
+from ganzoo.training.run_record import read as read_record
 
 #: adaptive augmentation's p and r_t (``--augment ada``): probabilities in [0, 1] and [-1, 1], plotted on their own
 AUGMENT_FIGURES = ("aug_p", "aug_rt")
