@@ -17,5 +17,6 @@ def test_shapes_weights_meet_the_learning_bar() -> None:
     with torch.no_grad():
         initial = frechet_distance(untrained(torch.randn(2_000, 100, generator=torch.Generator().manual_seed(0))),
                                    "shapes")
-    # measured: 1,821 untrained -> 170.0 for the file (10.7x), 90x this reference's real-vs-real (1.90)
-    assert initial / scores["fid"] >= 8 and scores["fid"] <= 100 * real_vs_real, (initial, scores["fid"], real_vs_real)
+    # measured: 1,821 untrained -> 81.3 for the file (22x), 43x this reference's real-vs-real (1.90);
+    # the file it replaced (3,000 default steps) was at 170.0, 90x, and fails this bar
+    assert initial / scores["fid"] >= 15 and scores["fid"] <= 60 * real_vs_real, (initial, scores["fid"], real_vs_real)
