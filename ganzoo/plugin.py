@@ -19,7 +19,7 @@ time one is asked for, so `from ganzoo.plugin import Generator` in a model modul
 costs what importing torch costs, and the entry module never pays it.
 
 Everything listed in `__all__` is the versioned plugin API (`PLUGIN_API`, "MAJOR.MINOR":
-a minor version only adds, a major one may break; 1.4 added ``r1_penalty``; 1.3 added a model spec's builder naming
+a minor version only adds, a major one may break; 1.4 added ``r1_penalty`` and ``ModelSpec.legacy``; 1.3 added a model spec's builder naming
 the `GanModel` class itself and `GanModel`'s default Adam `build_optimizers`, and a plugin
 written for 1.2, with a `build` function and its own optimisers, loads as before). Any
 other module of ganzoo (`ganzoo.nn`, `ganzoo.losses`, `ganzoo.registry`, ...) is internal

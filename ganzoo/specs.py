@@ -77,6 +77,10 @@ class ModelSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: named bundles of settings over ``defaults``, e.g. {"paper": {"image_size": 256, ...}}
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: settings added after runs were saved without them, each with the value that reproduces
+    #: the older behaviour: a resumed run whose saved config lacks one takes this value, not
+    #: today's default (plugin API 1.4), e.g. {"d_conditioning": "input"}
+    legacy: Mapping[str, Any] = field(default_factory=dict)
     plugin: str = ""  # set by the registry to the registering distribution
 
     kind = "model"
@@ -103,6 +107,10 @@ class ModelSpec:
             if not isinstance(settings, Mapping):
                 raise RegistrationError(f"model {self.name!r}: preset {preset!r} must be a mapping of settings.")
         object.__setattr__(self, "presets", _frozen({k: _frozen(v) for k, v in self.presets.items()}))
+        stray = sorted(set(self.legacy) - set(self.defaults))
+        if stray:
+            raise RegistrationError(f"model {self.name!r}: legacy settings {stray} are not among its defaults.")
+        object.__setattr__(self, "legacy", _frozen(self.legacy))
 
     @property
     def qualified_name(self) -> str:

@@ -97,3 +97,23 @@ def test_a_run_killed_before_last_pt_was_repointed_resumes_from_its_newest_check
     os.link(run.dir / "checkpoints" / "step-000010.pt", last)  # as if killed right after writing step 20
     resumed = ganzoo.train(resume=run.dir, steps=30, quiet=True)
     assert json.loads((resumed.dir / "config.json").read_text())["resumes"][0]["step"] == 20
+
+
+def test_a_setting_added_later_resumes_and_loads_with_its_legacy_value() -> None:
+    """A model adds a setting whose new default changes what it builds; runs saved before it
+    existed resume (and load) with the spec's ``legacy`` value, new runs get the default."""
+    from ganzoo.errors import RegistrationError
+    from ganzoo.specs import ModelSpec
+    from ganzoo.training.config import layered
+
+    spec = ModelSpec("m", "a model", "unconditional", "x.y:Z", defaults={"mode": "new", "width": 8},
+                     legacy={"mode": "old"})
+    saved = layered(spec, saved=None, file_layer={}, overrides={})
+    old_run = {k: v for k, v in saved.items() if k != "mode"}
+    assert saved["mode"] == "new"
+    assert layered(spec, saved=old_run, file_layer={}, overrides={})["mode"] == "old"
+    assert layered(spec, saved=saved, file_layer={}, overrides={})["mode"] == "new"
+    assert layered(spec, saved=old_run, file_layer={}, overrides={"mode": "new"})["mode"] == "new"
+    with pytest.raises(RegistrationError, match="legacy settings \\['colour'\\] are not among its defaults"):
+        ModelSpec("m", "a model", "unconditional", "x.y:Z", defaults={"mode": "new"}, legacy={"colour": 1})
+

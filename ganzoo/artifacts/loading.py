@@ -116,7 +116,9 @@ def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Ten
     info = DataInfo(data["name"], data["kind"], data["image_size"], data["channels"], tuple(data["class_names"]),
                     data.get("extra", {}))
     torch.manual_seed(0)  # builders may draw initial weights; they are overwritten below
-    model = build_model(spec, dict(meta["config"]), info)
+    # a file saved before the model added a setting was built with that setting's legacy value
+    config = {**{k: v for k, v in spec.legacy.items() if k not in meta["config"]}, **meta["config"]}
+    model = build_model(spec, config, info)
     for name, net in model.nets().items():
         if name in nets_state:
             try:

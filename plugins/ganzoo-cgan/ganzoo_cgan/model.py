@@ -10,10 +10,11 @@ enters as a learned embedding (``conditioning="embedding"``) or a one-hot vector
 (``"one-hot"``), in both nets.
 
 ``arch="mlp"``: the paper's MNIST setting, multilayer perceptrons on [z, y] and
-[x, y]. ``arch="conv"``: DCGAN nets, with y joined to z for G and broadcast to
-extra image channels for D.
+[x, y] (``--preset paper``). ``arch="conv"``: DCGAN nets, with y joined to z for G; D
+meets y in one of two ways. ``d_conditioning="input"``, the paper's way, broadcasts y
+to extra image channels beside the image.
 
-``d_conditioning="projection"`` (conv only; Miyato & Koyama 2018) instead gives D the
+``d_conditioning="projection"`` (the default; conv only; Miyato & Koyama 2018) gives D the
 image alone and adds the inner product of a learned class vector with D's pooled last
 features to its score: D(x, y) = psi(phi(x)) + <v_y, sum phi(x)>. D then asks "is this a
 real *y*?" in its final features, where the class is already visible, rather than from
@@ -88,7 +89,8 @@ class CGANDiscriminator(Discriminator):
         if d_conditioning not in ("input", "projection"):
             raise ValueError(f"d_conditioning must be 'input' or 'projection', not {d_conditioning!r}")
         if d_conditioning == "projection" and arch != "conv":
-            raise ValueError("d_conditioning='projection' needs arch='conv' (it projects onto D's last convolutional features)")
+            raise ValueError("d_conditioning='projection' needs arch='conv' (it projects onto D's last convolutional "
+                             "features): with arch='mlp' add --set d_conditioning=input, or use --preset paper")
         self.arch, self.projection = arch, d_conditioning == "projection"
         self.label = None if self.projection else LabelCode(num_classes, conditioning, embed_dim)
         if arch == "mlp":
