@@ -54,7 +54,7 @@ def fd_ratio_shapes(run: Path) -> float:
 
 def fd_ratio_shapes_best(run: Path) -> float:
     """As fd_ratio_shapes, from the checkpoint the run kept as its best (--eval-every)."""
-    return judge_images(ganzoo.sample(run / "checkpoints" / "best.pt", 2_000, seed=5), "shapes")["fd_ratio"]
+    return fd_ratio_shapes(run / "checkpoints" / "best.pt")
 
 
 def ring(run: Path) -> float:

@@ -116,6 +116,10 @@ class ModelSpec:
     def qualified_name(self) -> str:
         return f"{self.plugin}:{self.name}"
 
+    def with_legacy(self, saved: Mapping[str, Any]) -> dict[str, Any]:
+        """A config saved before some of ``legacy``'s settings existed, with their legacy values."""
+        return {**{k: v for k, v in self.legacy.items() if k not in saved}, **saved}
+
 
 @dataclass(frozen=True)
 class LossSpec:
@@ -136,6 +140,10 @@ class LossSpec:
     @property
     def qualified_name(self) -> str:
         return f"{self.plugin}:{self.name}"
+
+    def with_legacy(self, saved: Mapping[str, Any]) -> dict[str, Any]:
+        """A config saved before some of ``legacy``'s settings existed, with their legacy values."""
+        return {**{k: v for k, v in self.legacy.items() if k not in saved}, **saved}
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,10 @@ class DatasetSpec:
     @property
     def qualified_name(self) -> str:
         return f"{self.plugin}:{self.name}"
+
+    def with_legacy(self, saved: Mapping[str, Any]) -> dict[str, Any]:
+        """A config saved before some of ``legacy``'s settings existed, with their legacy values."""
+        return {**{k: v for k, v in self.legacy.items() if k not in saved}, **saved}
 
 
 @dataclass(frozen=True)
@@ -214,6 +226,10 @@ class WeightsSpec:
     def qualified_name(self) -> str:
         return f"{self.plugin}:{self.name}"
 
+    def with_legacy(self, saved: Mapping[str, Any]) -> dict[str, Any]:
+        """A config saved before some of ``legacy``'s settings existed, with their legacy values."""
+        return {**{k: v for k, v in self.legacy.items() if k not in saved}, **saved}
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
@@ -240,6 +256,10 @@ class FeatureSpec:
     @property
     def qualified_name(self) -> str:
         return f"{self.plugin}:{self.name}"
+
+    def with_legacy(self, saved: Mapping[str, Any]) -> dict[str, Any]:
+        """A config saved before some of ``legacy``'s settings existed, with their legacy values."""
+        return {**{k: v for k, v in self.legacy.items() if k not in saved}, **saved}
 
 
 Spec = ModelSpec | LossSpec | DatasetSpec | WeightsSpec | FeatureSpec

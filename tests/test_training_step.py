@@ -171,7 +171,7 @@ def test_plain_copy_of_a_compiled_net_runs_its_own_weights() -> None:
 
 
 def _spec(**presets: dict) -> SimpleNamespace:
-    return SimpleNamespace(name="m", defaults={"steps": 3000}, presets=presets)
+    return SimpleNamespace(name="m", defaults={"steps": 3000}, presets=presets, with_legacy=dict)
 
 
 def test_steps_and_epochs_are_one_setting_whichever_layer_sets_it() -> None:

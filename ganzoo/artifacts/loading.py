@@ -117,8 +117,7 @@ def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Ten
                     data.get("extra", {}))
     torch.manual_seed(0)  # builders may draw initial weights; they are overwritten below
     # a file saved before the model added a setting was built with that setting's legacy value
-    config = {**{k: v for k, v in spec.legacy.items() if k not in meta["config"]}, **meta["config"]}
-    model = build_model(spec, config, info)
+    model = build_model(spec, spec.with_legacy(meta["config"]), info)
     for name, net in model.nets().items():
         if name in nets_state:
             try:

@@ -153,9 +153,7 @@ def layered(spec: Any, *, saved: Mapping[str, Any] | None, file_layer: Mapping[s
             overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The resolved config of a run of ``spec`` (``saved``: a resumed run's config, where a setting
     the model added since takes its ``legacy`` value, so the run resumes as it was built)."""
-    if saved is not None:
-        saved = {**{k: v for k, v in getattr(spec, "legacy", {}).items() if k not in saved}, **saved}
-    layers = [dict(saved), file_layer, overrides] if saved is not None else [file_layer, overrides]
+    layers = [spec.with_legacy(saved), file_layer, overrides] if saved is not None else [file_layer, overrides]
     if saved is None:
         layers.insert(0, pick_preset(spec.presets, spec.name, *layers))
     return resolve(spec.defaults, *layers)
