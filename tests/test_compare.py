@@ -85,3 +85,37 @@ def test_minutes_alone_let_each_row_train_past_its_default_steps() -> None:
     assert line[line.index("--steps") + 1] == str(UNCAPPED_STEPS) and line[line.index("--minutes") + 1] == "2.000"
     capped = make_plan(["vanilla"], "ring", [0], steps=500, minutes=2.0, eval_every=100, eval_samples=100)
     assert "500" in command(capped, Recipe("vanilla", "vanilla", {}), 0, Path("row"), threads=1)
+
+
+def test_minutes_alone_keep_a_recipes_own_length_and_name_an_open_ended_decay() -> None:
+    """A preset's or a recipe's own steps still end the row and plan its learning-rate
+    schedule; a decaying schedule with no length would never decay, and the user is told."""
+    from ganzoo.services.compare import command, make_plan
+
+    notes: list[str] = []
+    plan = make_plan(["long=dcgan:preset=long,lr_schedule=linear-decay", "own=dcgan:steps=700,lr_schedule=cosine",
+                      "open=dcgan:lr_schedule=linear-decay", "flat=dcgan"],
+                     "shapes", [0], steps=None, minutes=2.0, eval_every=100, eval_samples=100, say=notes.append)
+    lines = {recipe.label: command(plan, recipe, 0, Path("row"), threads=1) for recipe in plan.recipes}
+    assert "--steps" not in lines["long"] and "--steps" not in lines["own"]
+    assert "--steps" in lines["open"] and "--steps" in lines["flat"]
+    assert len(notes) == 1 and "'open' decays its learning rate" in notes[0] and "steps=N" in notes[0], notes
+    make_plan(["dcgan:lr_schedule=cosine"], "shapes", [0], steps=500, minutes=2.0, eval_every=100,
+              eval_samples=100, say=notes.append)
+    assert len(notes) == 1  # with --steps the decay has its length
+
+
+def test_a_row_that_finished_its_own_length_is_done_before_the_minutes(tmp_path) -> None:
+    from ganzoo.services.compare import make_plan, row_state
+
+    plan = make_plan(["own=dcgan:steps=700"], "shapes", [0], steps=None, minutes=60.0, eval_every=100,
+                     eval_samples=100, say=lambda _: None)
+    run = tmp_path / "dcgan-shapes-1"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "last.pt").write_bytes(b"")
+    (run / "config.json").write_text(json.dumps({"steps": 700}))
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 700, "seconds": 90.0}) + "\n")
+    (run / "run.json").write_text(json.dumps({"status": "finished", "end_step": 700}))
+    assert row_state(tmp_path, plan) == ("done", 1.5)
+    (run / "run.json").write_text(json.dumps({"status": "stopped", "end_step": 400}))
+    assert row_state(tmp_path, plan) == ("resume", 1.5)

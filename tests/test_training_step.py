@@ -17,7 +17,7 @@ from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.data.base import GanData
 from ganzoo.training import precision as prec
 from ganzoo.training.config import ConfigError, layered
-from ganzoo.training.ema import EMA, plain_copy
+from ganzoo.training.ema import EMA, plain_copy, remeasure_batch_norm
 from ganzoo.training.step_log import StepLog
 from ganzoo.training.stream import BatchStream
 
@@ -157,6 +157,33 @@ def test_ema_with_foreach_ops_matches_the_per_tensor_rule() -> None:
                 mine.copy_(live)
     for (name, a), b in zip(ema.shadow["G"].state_dict().items(), reference.state_dict().values()):
         assert torch.allclose(a.float(), b.float(), atol=1e-6), name
+
+
+def test_ema_measures_batch_norm_statistics_on_the_averaged_weights() -> None:
+    """The live net's running statistics belong to the live weights; the averaged net
+    gets its own, the plain mean over the batches it is measured on, before it is sampled."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    batches = [torch.randn(16, 3) for _ in range(4)]
+    measured = []
+    ema = EMA({"G": net}, decay=0.9,
+              remeasure=lambda nets: measured.append(remeasure_batch_norm(nets["G"], lambda i: nets["G"](batches[i]), 4)))
+    for _ in range(5):
+        with torch.no_grad():
+            for p in net.parameters():
+                p.add_(torch.randn_like(p))
+        net(torch.randn(8, 3) * 5)  # live statistics of other inputs and other weights
+        ema.update({"G": net})
+    averaged = ema.shadow["G"]
+    assert len(measured) == 1 and not averaged.training
+    with torch.no_grad():
+        outs = [averaged[0](b) for b in batches]
+    norm = averaged[1]
+    assert torch.allclose(norm.running_mean, torch.stack([o.mean(0) for o in outs]).mean(0), atol=1e-5)
+    assert torch.allclose(norm.running_var, torch.stack([o.var(0) for o in outs]).mean(0), atol=1e-5)
+    assert not torch.allclose(norm.running_mean, net[1].running_mean, atol=1e-2)  # not the live net's
+    ema.shadow, ema.state_dict()  # nothing updated since: no second measurement
+    assert len(measured) == 1
 
 
 def test_plain_copy_of_a_compiled_net_runs_its_own_weights() -> None:

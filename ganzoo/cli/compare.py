@@ -34,7 +34,8 @@ def compare_cmd(recipes: tuple[str, ...], data: str, seeds: str, steps: int | No
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
         raise click.BadParameter(f"seeds are comma-separated integers, not {seeds!r}.", param_hint="--seeds") from None
-    plan = make_plan(list(recipes), data, seed_list, steps, minutes, eval_every, eval_samples, features)
+    plan = make_plan(list(recipes), data, seed_list, steps, minutes, eval_every, eval_samples, features,
+                     say=lambda text: click.echo(text, err=True))
     folder = Path(out or Path("compare") / Path(str(data)).name)
     open_folder(folder, plan)
     run_rows(folder, plan, parallel, say=lambda text: click.echo(text, err=True))

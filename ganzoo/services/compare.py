@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,10 @@ def parse_recipe(text: str) -> Recipe:
 
 
 def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None, minutes: float | None,
-              eval_every: int, eval_samples: int, features: str = "classifier") -> Plan:
-    """The plan, every recipe checked (model, settings, model/data fit) before anything runs."""
+              eval_every: int, eval_samples: int, features: str = "classifier",
+              say: Callable[[str], Any] = print) -> Plan:
+    """The plan, every recipe checked (model, settings, model/data fit) before anything runs;
+    ``say`` gets a note for each recipe whose learning-rate schedule the budget leaves open."""
     if not recipes:
         raise GanzooError("name at least one recipe to compare (MODEL, or LABEL=MODEL:key=value,...).")
     if steps is None and minutes is None:
@@ -99,14 +102,29 @@ def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None
                           "give each its own with LABEL=MODEL:....")
     registry = get_host().registry
     for recipe in parsed:  # each row's plan, as its `ganzoo train` will make it: every refusal, before any row trains
-        plan_run(recipe.model, data, settings={**recipe.settings, **({"steps": steps} if steps else {})},
-                 registry=registry)
+        planned = plan_run(recipe.model, data, settings={**recipe.settings, **({"steps": steps} if steps else {})},
+                           registry=registry)
+        if steps is None and not own_length(recipe) and planned.config["lr_schedule"] != "constant":
+            say(f"note: recipe {recipe.label!r} decays its learning rate over the run's length, which --minutes "
+                "alone leaves open, so it trains at its base rate: give the recipe steps=N, or the comparison "
+                "--steps N, to plan the decay.")
     if not seeds:
         raise GanzooError("give at least one seed (--seeds 0,1,2).")
     # a folder as an absolute path, so that every row (each run from the comparison's own folder,
     # where nothing shadows a dataset's name) reads the same data
     data = str(Path(data).expanduser().resolve()) if is_path(data) else str(data)
     return Plan(tuple(parsed), data, tuple(seeds), steps, minutes, eval_every, eval_samples, features)
+
+
+def own_length(recipe: Recipe) -> bool:
+    """Whether the recipe sets its length itself (steps or epochs, or a preset that does, as
+    DCGAN's ``long`` does): under a --minutes budget that length still ends the row and
+    plans its learning-rate schedule, as it would in ``ganzoo train``."""
+    if {"steps", "epochs"} & recipe.settings.keys():
+        return True
+    preset = recipe.settings.get("preset")
+    presets = get_host().registry.get_model(recipe.model).presets if preset else {}
+    return bool({"steps", "epochs"} & presets.get(preset, {}).keys())
 
 
 def open_folder(out: Path, plan: Plan) -> None:
@@ -140,8 +158,9 @@ def row_state(folder: Path, plan: Plan) -> tuple[str, float]:
     times = elapsed(metric_rows(run))
     spent = times[-1][1] / 60 if times else 0.0
     record = json.loads((run / "run.json").read_text()) if (run / "run.json").exists() else {}
+    planned_steps = json.loads((run / "config.json").read_text()).get("steps")
     reached = record.get("status") == "finished" and (
-        (plan.steps is not None and record.get("end_step") == plan.steps)
+        record.get("end_step") in (plan.steps, planned_steps)  # the budget's steps, or the recipe's own
         or (plan.minutes is not None and spent >= plan.minutes * 0.999))
     return ("done" if reached else "resume"), spent
 
@@ -149,8 +168,10 @@ def row_state(folder: Path, plan: Plan) -> tuple[str, float]:
 def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int, spent: float = 0.0) -> list[str]:
     """The ``ganzoo train`` line of one row: a new run, or a resume of the row's run (``spent``:
     the training minutes it has had, from ``row_state``)."""
-    # --minutes alone is the whole budget: the model's default length must not end a row first
-    budget = [*(["--steps", str(plan.steps or UNCAPPED_STEPS)] if plan.steps or plan.minutes else []),
+    # --minutes alone is the whole budget: the model's default length must not end a row first,
+    # but a length the recipe sets itself (a preset's) does, and plans its schedule
+    steps = plan.steps or (None if own_length(recipe) else UNCAPPED_STEPS)
+    budget = [*(["--steps", str(steps)] if steps else []),
               *(["--minutes", f"{max(plan.minutes - spent, 0.05):.3f}"] if plan.minutes else [])]
     common = ["--quiet", "--set", f"threads={threads}"]
     run = run_dir(folder)

@@ -97,7 +97,7 @@ class Trainer:
             torch.set_num_threads(self.threads)
         self.precision, self.channels_last, self.precision_reason = self._pick_precision(self._saved)
         self._on_device(self.model)
-        ema = EMA({n: self.model.nets()[n] for n in self.model.sampler_names}, cfg["ema_decay"]) if cfg["ema"] else None
+        ema = EMA.of_samplers(self.model, cfg["ema_decay"]) if cfg["ema"] else None
         if cfg["compile"]:
             for net in self.model.nets().values():
                 net.compile()  # in place: same module, same state_dict keys
