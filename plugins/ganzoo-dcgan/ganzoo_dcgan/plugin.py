@@ -39,7 +39,9 @@ def ganzoo_register_models(register):
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,
-            "ema": False,  # an EMA of this batch-norm generator sampled worse at every decay tried (docs/models.md)
+            # sample from an EMA of G (decay 0.999), its batch-norm statistics measured on its own weights:
+            # closer to the data than the live G in every run measured, at 3k steps and past 10k (docs/models.md)
+            "ema": True,
             "sample_every": 250,
             "checkpoint_every": 500,
         },
