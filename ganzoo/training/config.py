@@ -69,8 +69,9 @@ ADA_LOSSES = ("minimax", "non-saturating", "hinge")
 #: augmentation policies (the transforms live in ganzoo/nn/augment.py; kept here so checking needs no torch)
 AUGMENT_POLICIES = ("color", "translation", "cutout")
 
-#: sizes of nets: where a model has one of these settings, it must be a positive integer
-POSITIVE = ("latent_dim", "hidden", "width", "layers", "ngf", "ndf", "n_blocks", "pack", "n_critic", "d_steps")
+#: sizes of nets and step intervals: where a model has one of these settings, it must be a positive integer
+POSITIVE = ("latent_dim", "hidden", "width", "layers", "ngf", "ndf", "n_blocks", "pack", "n_critic", "d_steps",
+            "r1_every", "pl_every")
 
 CHOICES = {
     "device": ("auto", "cpu", "cuda", "mps"),

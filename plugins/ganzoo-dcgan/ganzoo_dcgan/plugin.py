@@ -36,6 +36,7 @@ def ganzoo_register_models(register):
             "beta1": 0.5,
             "beta2": 0.999,
             "r1": 0.0,  # R1 penalty weight on real data (Mescheder et al. 2018); 0: the paper's DCGAN
+            "r1_every": 1,  # take R1 every K-th D step, weighted K times (lazy, as StyleGAN2)
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,

@@ -82,3 +82,25 @@ def test_spectral_norm_discriminator_and_its_own_learning_rate() -> None:
     assert optimizers["G"].defaults["lr"] == 1e-4 and optimizers["D"].defaults["lr"] == 4e-4
     assert optimizers["D"].defaults["betas"] == (0.0, 0.9)
 
+
+
+def test_lazy_r1_is_taken_every_kth_step_weighted_k_times() -> None:
+    """r1_every=K: D's loss carries the R1 term only on steps that are multiples of K, at K
+    times its weight, so on average it is the every-step penalty at a K-th of the cost."""
+    from ganzoo_dcgan.model import DCGAN
+
+    from ganzoo.testing import step_context
+
+    real = torch.rand(8, 1, 32, 32) * 2 - 1
+
+    def loss_d(step: int, **settings) -> float:
+        torch.manual_seed(0)  # the same nets, the same z
+        model = DCGAN({**ganzoo.get_spec("dcgan").defaults, "width": 8, **settings}, DataInfo("x", "images", 32, 1))
+        model.build_optimizers()
+        return model.train_step(real.clone(), step_context(step))["loss_D"].item()
+
+    plain = loss_d(4, r1=0.0)
+    every_step = loss_d(4, r1=2.0) - plain
+    assert every_step > 0  # the penalty is there, and positive
+    assert loss_d(5, r1=2.0, r1_every=4) == pytest.approx(plain)  # an off step: no penalty
+    assert loss_d(4, r1=2.0, r1_every=4) - plain == pytest.approx(4 * every_step, rel=1e-4)
