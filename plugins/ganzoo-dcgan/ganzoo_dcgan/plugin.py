@@ -35,26 +35,26 @@ def ganzoo_register_models(register):
             "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
             "beta1": 0.5,
             "beta2": 0.999,
-            # a light R1 penalty on real data (Mescheder et al. 2018; 0: the paper's DCGAN), taken lazily
+            # a light R1 penalty on real data (Mescheder et al. 2018; 0: none, as in the paper), taken lazily
             # every 16th D step at 16x the weight (StyleGAN2), which makes it nearly free. It draws real
-            # handwritten digits far better at the default length, and on shapes it changed nothing beyond
-            # the seed-to-seed spread (docs/models.md has both)
+            # handwritten digits far better at the default length and keeps long runs from collapsing; on
+            # shapes at 3,000 steps its live G is further from the data, its EMA is not (docs/models.md)
             "r1": 0.1,
             "r1_every": 16,
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             "batch_size": 64,
             "steps": 3000,
             # sample from an EMA of G (decay 0.999), its batch-norm statistics measured on its own weights:
-            # with the R1 above, closer to the data than the live G at 3k steps and past 10k (docs/models.md)
+            # with the R1 above, closer to the data than the live G at 3k steps (docs/models.md)
             "ema": True,
             "sample_every": 250,
             "checkpoint_every": 500,
         },
         presets={
-            # for runs past 3,000 steps, where the defaults oscillate (D wins, G chases it from mode to
-            # mode): DiffAugment and a light R1 penalty keep D from winning, and scoring every 1,500
-            # steps keeps the best checkpoint (checkpoints/best.pt). About 40 min on one core of a
-            # 2-core CPU; docs/models.md has the curves
+            # for runs past 3,000 steps, where a constant rate without augmentation oscillates (D wins, G
+            # chases it from mode to mode): DiffAugment and R1 every step keep D from winning, and
+            # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). About 40 min
+            # on one core of a 2-core CPU; docs/models.md has the curves
             "long": {"augment": "diffaugment", "augment_policy": "translation,cutout", "r1": 0.1, "r1_every": 1,
                      "steps": 24_000,
                      "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
