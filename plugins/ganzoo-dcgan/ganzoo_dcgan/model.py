@@ -15,7 +15,7 @@ Trained with the non-saturating loss as in the paper; any registered loss works.
 ``--set r1=GAMMA`` adds the R1 penalty (Mescheder, Geiger & Nowozin 2018),
 ``GAMMA / 2 * E||grad_x D(x_real)||^2``: it keeps D from winning outright, which is
 how a long DCGAN run otherwise ends (D's loss near 0, G chasing it from mode to mode).
-Its double backward makes a D step about 1.45x dearer on a CPU, so ``r1_every=K``
+Its double backward makes a D step dearer (docs/models.md measures it), so ``r1_every=K``
 takes it every K-th step only, weighted K times (StyleGAN2's lazy regularisation).
 """
 
@@ -80,7 +80,7 @@ class DCGAN(GanModel):
         with torch.no_grad(), ctx.autocast():
             fake = self.G(z)
         self.opt_d.zero_grad(set_to_none=True)
-        r1, every = self.config.get("r1", 0.0), self.config.get("r1_every", 1)
+        r1, every = self.config["r1"], self.config["r1_every"]  # the spec's legacy fills both for older runs
         regularise = r1 > 0 and ctx.step % every == 0
         real.requires_grad_(regularise)  # R1 differentiates D's real scores, through the augmentation, to the input
         seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)

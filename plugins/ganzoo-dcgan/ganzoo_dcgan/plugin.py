@@ -59,6 +59,7 @@ def ganzoo_register_models(register):
                      "steps": 24_000,
                      "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
         },
-        # runs saved before R1 could be lazy took it every step
-        legacy={"r1_every": 1},
+        # runs saved before a setting existed resume as they were built: before R1 (plugin API 1.4)
+        # without it, and before it could be lazy with it every step
+        legacy={"r1": 0.0, "r1_every": 1},
     ))

@@ -8,7 +8,7 @@ from torch import nn
 
 import ganzoo
 from ganzoo.plugin import DataInfo
-from ganzoo.testing import fixed_run, judge_images
+from ganzoo.testing import fixed_run, judge_images, step_context
 
 
 def build(size: int, channels: int):
@@ -83,13 +83,10 @@ def test_spectral_norm_discriminator_and_its_own_learning_rate() -> None:
     assert optimizers["D"].defaults["betas"] == (0.0, 0.9)
 
 
-
 def test_lazy_r1_is_taken_every_kth_step_weighted_k_times() -> None:
     """r1_every=K: D's loss carries the R1 term only on steps that are multiples of K, at K
     times its weight, so on average it is the every-step penalty at a K-th of the cost."""
     from ganzoo_dcgan.model import DCGAN
-
-    from ganzoo.testing import step_context
 
     real = torch.rand(8, 1, 32, 32) * 2 - 1
 
