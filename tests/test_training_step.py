@@ -16,7 +16,7 @@ import ganzoo
 from ganzoo.artifacts.checkpoint import load as load_checkpoint
 from ganzoo.data.base import GanData
 from ganzoo.training import precision as prec
-from ganzoo.training.config import ConfigError, layered
+from ganzoo.training.config import ConfigError, layered, parse_set
 from ganzoo.training.ema import EMA, plain_copy, remeasure_batch_norm
 from ganzoo.training.step_log import StepLog
 from ganzoo.training.stream import BatchStream
@@ -216,6 +216,16 @@ def test_steps_and_epochs_are_one_setting_whichever_layer_sets_it() -> None:
         layered(spec, saved=None, file_layer={}, overrides={"steps": 5, "epochs": 1})
     with pytest.raises(ConfigError, match="epochs must be a positive number"):
         layered(spec, saved=None, file_layer={}, overrides={"epochs": -1})
+
+
+def test_none_is_a_value_for_text_settings_and_unsets_the_others() -> None:
+    spec = SimpleNamespace(name="m", defaults={"steps": 3000, "d_norm": "batch"}, presets={}, with_legacy=dict)
+    config = layered(spec, saved=None, file_layer={},
+                     overrides=parse_set(["d_norm=none", "augment=None", "image_size=none", "channels=null"]))
+    assert (config["d_norm"], config["augment"]) == ("none", "none")  # text: the choice named none
+    assert (config["image_size"], config["channels"]) == (None, None)  # not text: unset
+    with pytest.raises(ConfigError, match="augment must be one of"):
+        layered(spec, saved=None, file_layer={}, overrides=parse_set(["augment=null"]))
 
 
 @pytest.mark.usefixtures("models_host")

@@ -88,10 +88,14 @@ class ConfigError(GanzooError, ValueError):
 
 
 def parse_value(text: str) -> Any:
-    """``--set`` values: JSON-ish literals (numbers, true/false, null, lists), else a string."""
+    """``--set`` values: JSON-ish literals (numbers, true/false, null, lists), else a string.
+    ``none`` stays text, since for some settings it is a value (``d_norm=none``, ``augment=none``);
+    ``resolve`` reads it as null where a setting is not text (``image_size=none``)."""
     lowered = text.strip().lower()
-    if lowered in ("true", "false", "none", "null"):
+    if lowered in ("true", "false", "null"):
         return {"true": True, "false": False}.get(lowered)
+    if lowered == "none":
+        return "none"
     try:
         return json.loads(text)
     except ValueError:
@@ -172,6 +176,8 @@ def resolve(model_defaults: Mapping[str, Any], *layers: Mapping[str, Any]) -> di
                 close = difflib.get_close_matches(key, list(types), n=3)
                 hint = f" Did you mean {', '.join(close)}?" if close else ""
                 raise ConfigError(f"unknown setting {key!r}.{hint} Valid settings: {', '.join(sorted(types))}.")
+            if value == "none" and not isinstance(types[key], str):
+                value = None  # "none" unsets a number or a switch; for a text setting it is a value
             config[key] = value
         sets_steps, sets_epochs = layer.get("steps") is not None, layer.get("epochs") is not None
         if sets_steps and sets_epochs:
