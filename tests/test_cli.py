@@ -63,6 +63,14 @@ def test_unknown_model_suggests_without_a_traceback(with_fixtures, run_cli) -> N
     assert "Traceback" not in result.stderr
 
 
+def test_an_unknown_tag_or_task_is_an_error_not_a_silent_answer(with_fixtures, run_cli) -> None:
+    assert "toygan.ring (default)" in run_cli("info", "toygan.ring").stdout
+    for args, said in ((("info", "toygan.rnig"), "unknown pretrained weights 'toygan.rnig'. Did you mean: toygan.ring?"),
+                       (("list", "--task", "bogus"), "no installed model has task 'bogus'; the tasks are")):
+        result = run_cli(*args)
+        assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr
+
+
 def test_ambiguous_model_lists_qualified_names(with_fixtures, run_cli) -> None:
     result = run_cli("info", "twin")
     assert result.returncode == 1

@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 
 from ganzoo.cli.output import echo_json, echo_table
-from ganzoo.registry import as_dict
+from ganzoo.errors import GanzooError
+from ganzoo.registry import as_dict, split_tag
 
 
 def _host(quiet: bool = False):  # noqa: ANN202 - imported lazily: `--help` loads no plugins
@@ -30,6 +31,9 @@ def list_cmd(pattern: str | None, task: str | None, as_json: bool, wide: bool) -
     """List models from every installed plugin (PATTERN: fnmatch, e.g. '*gan*')."""
     registry = _host().registry
     models = registry.list_models(pattern, task)
+    tasks = sorted({m.task for m in registry.list_models()})
+    if task and task not in tasks:
+        raise GanzooError(f"no installed model has task {task!r}; the tasks are {', '.join(tasks)}.")
     if as_json:
         echo_json(
             [as_dict(m) | {"pretrained": [w.tag for w in registry.weights_for(m)]} for m in models]
@@ -54,6 +58,8 @@ def info_cmd(name: str, as_json: bool) -> None:
     """Describe a model: paper, task, data kinds, defaults and pretrained weights."""
     registry = _host().registry
     spec = registry.get_model(name)
+    if split_tag(name)[1] is not None:
+        registry.get_weights(name)  # a tag names pretrained weights: one that does not exist is an error
     weights = registry.weights_for(spec)
     if as_json:
         echo_json(as_dict(spec) | {"weights": [as_dict(w) for w in weights]})

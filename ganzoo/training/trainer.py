@@ -2,10 +2,10 @@
 
 A family's ``train_step`` says how its nets update on a batch; the Trainer owns the
 rest. Its parts live in their own modules: config layers (``config``), the run folder
-and what a resume names (``rundir``), the checkpoint's contents (``state``), device
-and precision (``device``, ``precision``), the data stream (``stream``), EMA (``ema``),
-the step figures kept on the device (``step_log``) and progress output. This module
-builds a run from them and runs the loop.
+and what a resume names (``rundir``), the checkpoint's contents (``state``), device and
+precision (``device``, ``precision``, ``compiling``), the data stream (``stream``), EMA
+(``ema``), the step figures kept on the device (``step_log``) and progress output. This
+module builds a run from them and runs the loop.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ganzoo.training import best, rundir, state
 from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
 from ganzoo.training import resume as resume_rules
+from ganzoo.training.compiling import compile_in_place, step_falling_back
 from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError
 from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
@@ -99,8 +100,7 @@ class Trainer:
         self._on_device(self.model)
         ema = EMA.of_samplers(self.model, cfg["ema_decay"]) if cfg["ema"] else None
         if cfg["compile"]:
-            for net in self.model.nets().values():
-                net.compile()  # in place: same module, same state_dict keys
+            compile_in_place(self.model.nets())
         self.optimizers = self.model.build_optimizers()
         self.stream = BatchStream(self.data, cfg["batch_size"], cfg["seed"], self.device,
                                   channels_last=self.channels_last, rank=self.world.rank,
@@ -196,8 +196,7 @@ class Trainer:
 
     def _settle(self) -> None:
         """Bring the step figures to the host; stop the run if one was not finite."""
-        bad = self.log.settle()
-        if bad is not None:
+        if (bad := self.log.settle()) is not None:
             self._diverged(bad.step, bad.figures)
 
     def _diverged(self, step: int, figures: dict[str, float]) -> None:
@@ -295,7 +294,8 @@ class Trainer:
                 net.train()
             while run.step < self.total_steps and not self._stop_requested and not self.clock.past(cfg["minutes"]):
                 ctx.step = run.step
-                self.log.add(run.step + 1, {**self.model.train_step(next(self.stream), ctx), **self.augment.figures()})
+                self.log.add(run.step + 1, {**step_falling_back(self.model, next(self.stream), ctx, self._say),
+                                            **self.augment.figures()})
                 self._step_schedulers()
                 if run.ema is not None:
                     run.ema.update(self.model.nets())

@@ -1,0 +1,57 @@
+"""``--compile``: every net compiled in place, and the eager fallback for the penalties that
+torch.compile cannot differentiate twice.
+
+R1, WGAN-GP's gradient penalty and StyleGAN's path-length term take the gradient of a
+gradient (``create_graph=True``); a graph from torch.compile's ``aot_autograd`` cannot be
+differentiated again, and raises at the first step that takes one. Most families' defaults
+take one (lazily, so from step 0), and a training step cannot know in advance, so the step
+that raises is run again on the same batch with every net back to eager execution, and the
+run says so once. The retried step draws fresh noise; no optimizer has stepped before the
+penalty's backward in the families that ship with ganzoo (D's penalty comes before D's update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from torch import nn
+
+
+def compile_in_place(nets: Mapping[str, nn.Module]) -> None:
+    """``nn.Module.compile`` on every net: the same modules, so checkpoints keep their keys."""
+    for net in nets.values():
+        net.compile()
+
+
+def is_compiled(nets: Mapping[str, nn.Module]) -> bool:
+    return any(getattr(m, "_compiled_call_impl", None) is not None for net in nets.values() for m in net.modules())
+
+
+def run_eagerly(nets: Mapping[str, nn.Module]) -> None:
+    """Undo ``compile_in_place``: each module calls its own forward again."""
+    for net in nets.values():
+        for module in net.modules():
+            if getattr(module, "_compiled_call_impl", None) is not None:
+                module._compiled_call_impl = None
+
+
+def takes_double_backward(err: BaseException) -> bool:
+    return isinstance(err, RuntimeError) and "double backward" in str(err)
+
+
+def step_falling_back(model: Any, batch: Any, ctx: Any, say: Callable[[str], None]) -> dict:
+    """``model.train_step(batch, ctx)``; if its compiled nets cannot take the step's double backward,
+    the same batch again with the nets eager."""
+    nets = model.nets()
+    try:
+        return model.train_step(batch, ctx)
+    except RuntimeError as err:
+        if not (takes_double_backward(err) and is_compiled(nets)):
+            raise
+    run_eagerly(nets)
+    for net in nets.values():
+        net.zero_grad(set_to_none=True)
+    say("note: --compile: this model's penalty takes a gradient of a gradient, which torch.compile cannot "
+        "differentiate; the run goes on uncompiled")
+    return model.train_step(batch, ctx)
