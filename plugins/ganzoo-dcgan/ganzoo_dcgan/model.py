@@ -17,6 +17,16 @@ Trained with the non-saturating loss as in the paper; any registered loss works.
 how a long DCGAN run otherwise ends (D's loss near 0, G chasing it from mode to mode).
 Its double backward makes a D step dearer (docs/models.md measures it), so ``r1_every=K``
 takes it every K-th step only, weighted K times (StyleGAN2's lazy regularisation).
+
+``--set codes=K`` adds InfoGAN's categorical code (Chen, Duan, Houthooft, Schulman, Sutskever
+& Abbeel 2016, which built on this DCGAN): G also sees a one-hot code of K values, and a head on
+D's last features (Q) learns to tell the code from the image; G is rewarded, with weight
+``info_weight``, when Q can. A Gaussian latent is one connected blob, and a generator maps it
+to a connected set, so between two kinds of image (a 3 and an 8, a square and a star) it draws
+in-between shapes that are neither; the code lets G jump between kinds instead, and the reward
+makes each code one recognisable kind. The code is read from z itself (the index of the
+largest of its first K components, uniform over K), so latents stay N(0, I) and sampling,
+truncation and interpolation need nothing new.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
+from torch import nn
 
 from ganzoo.plugin import (
     ConvDiscriminator,
@@ -42,21 +53,37 @@ from ganzoo.plugin import (
 
 
 class DCGANGenerator(Generator):
-    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int) -> None:
-        super().__init__(latent_dim, channels=channels, image_size=image_size, width=width)
-        self.body = ConvGenerator(latent_dim, channels, image_size, width)
+    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int, codes: int = 0) -> None:
+        super().__init__(latent_dim, channels=channels, image_size=image_size, width=width, codes=codes)
+        if not 0 <= codes <= latent_dim:
+            raise ValueError(f"codes must be between 0 (none) and latent_dim ({latent_dim}), not {codes}")
+        self.codes = codes
+        self.body = ConvGenerator(latent_dim + codes, channels, image_size, width)
+
+    def code_of(self, z: torch.Tensor) -> torch.Tensor:
+        """The categorical code of each latent: the largest of its first ``codes`` components."""
+        return z[:, : self.codes].argmax(1)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.codes:
+            z = torch.cat([z, nn.functional.one_hot(self.code_of(z), self.codes).to(z.dtype)], 1)
         return self.body(z)
 
 
 class DCGANDiscriminator(Discriminator):
-    def __init__(self, channels: int, image_size: int, width: int, norm: str = "batch") -> None:
-        super().__init__(channels=channels, image_size=image_size, width=width, norm=norm)
+    def __init__(self, channels: int, image_size: int, width: int, norm: str = "batch", codes: int = 0) -> None:
+        super().__init__(channels=channels, image_size=image_size, width=width, norm=norm, codes=codes)
         self.body = ConvDiscriminator(channels, image_size, width, norm=norm)
+        if codes:  # InfoGAN's Q: the code from the features D scores from (its last convolution's input)
+            self.q_head = nn.Sequential(nn.Conv2d(self.body.net[-2].in_channels, codes, 4, 1, 0), nn.Flatten())
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(x)
+
+    def scores_and_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """D's scores and Q's code logits, from one pass through the shared layers."""
+        features = self.body.net[:-2](x)
+        return self.body.net[-2:](features), self.q_head(features)
 
 
 class DCGAN(GanModel):
@@ -65,8 +92,10 @@ class DCGAN(GanModel):
 
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         super().__init__(config, data)
-        self.G = DCGANGenerator(config["latent_dim"], data.channels, data.image_size, config["width"])
-        self.D = DCGANDiscriminator(data.channels, data.image_size, config["width"], config.get("d_norm", "batch"))
+        codes = config["codes"]
+        self.G = DCGANGenerator(config["latent_dim"], data.channels, data.image_size, config["width"], codes)
+        self.D = DCGANDiscriminator(data.channels, data.image_size, config["width"], config.get("d_norm", "batch"),
+                                    codes if config["info_weight"] else 0)
         init_dcgan(self.G)
         init_dcgan(self.D)
         self.loss = build_loss(config["loss"])
@@ -84,9 +113,13 @@ class DCGAN(GanModel):
         regularise = r1 > 0 and ctx.step % every == 0
         real.requires_grad_(regularise)  # R1 differentiates D's real scores, through the augmentation, to the input
         seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
+        info = self.config["info_weight"] if self.G.codes else 0.0
         with ctx.autocast():
             real_scores = self.D(seen_real)
-            loss_d = self.loss.d_loss_pair(real_scores, self.D(seen_fake))
+            fake_scores, code_logits = self.D.scores_and_codes(seen_fake) if info else (self.D(seen_fake), None)
+            loss_d = self.loss.d_loss_pair(real_scores, fake_scores)
+        if info:  # Q learns to read the code from G's images
+            loss_d = loss_d + info * self._code_loss(code_logits, z)
         ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
         penalty = self.loss.penalty(self.D, seen_real, seen_fake)  # a loss's D term (WGAN-GP's), if any
         if penalty is not None:
@@ -98,8 +131,17 @@ class DCGAN(GanModel):
         # G: make D call its samples real (through the same augmentation: it is differentiable)
         self.opt_g.zero_grad(set_to_none=True)
         with ctx.autocast():
-            loss_g = self.loss.g_loss_lazy(self.D(ctx.augment(self.G(z))), lambda: self.D(ctx.augment(real.detach())))
+            seen = ctx.augment(self.G(z))
+            fake_scores, code_logits = self.D.scores_and_codes(seen) if info else (self.D(seen), None)
+            loss_g = self.loss.g_loss_lazy(fake_scores, lambda: self.D(ctx.augment(real.detach())))
+        if info:  # and G learns to draw each code so that Q can read it
+            loss_g = loss_g + info * self._code_loss(code_logits, z)
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
+
+    def _code_loss(self, code_logits: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """InfoGAN's bound on the mutual information of code and image, up to a constant: the
+        cross-entropy of Q's guess against the code that drew the image."""
+        return nn.functional.cross_entropy(code_logits.float(), self.G.code_of(z))
 

@@ -42,6 +42,10 @@ def ganzoo_register_models(register):
             "r1": 0.1,
             "r1_every": 16,
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
+            # InfoGAN's categorical code (Chen et al. 2016): K values G draws from and D's Q head learns
+            # to read back, weighted by info_weight (docs/models.md); 0: none, as in the paper
+            "codes": 0,
+            "info_weight": 1.0,
             "batch_size": 64,
             "steps": 3000,
             # sample from an EMA of G (decay 0.999), its batch-norm statistics measured on its own weights:
@@ -60,6 +64,6 @@ def ganzoo_register_models(register):
                      "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
         },
         # runs saved before a setting existed resume as they were built: before R1 (plugin API 1.4)
-        # without it, and before it could be lazy with it every step
-        legacy={"r1": 0.0, "r1_every": 1},
+        # without it, before it could be lazy with it every step, and before the code without one
+        legacy={"r1": 0.0, "r1_every": 1, "codes": 0, "info_weight": 0.0},
     ))

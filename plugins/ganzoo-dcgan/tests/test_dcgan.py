@@ -101,3 +101,27 @@ def test_lazy_r1_is_taken_every_kth_step_weighted_k_times() -> None:
     assert every_step > 0  # the penalty is there, and positive
     assert loss_d(5, r1=2.0, r1_every=4) == pytest.approx(plain)  # an off step: no penalty
     assert loss_d(4, r1=2.0, r1_every=4) - plain == pytest.approx(4 * every_step, rel=1e-4)
+
+
+def test_infogan_code_is_read_from_z_steers_g_and_q_reads_it_from_d_features() -> None:
+    """codes=K: each latent's code is the largest of its first K components (uniform over K, so
+    latents stay N(0, I)); G sees it one-hot beside z; Q's logits come from the features D scores
+    from, in the same pass. With info_weight 0 there is no Q to train."""
+    from ganzoo_dcgan.model import DCGAN
+
+    settings = {**ganzoo.get_spec("dcgan").defaults, "width": 8, "codes": 4, "info_weight": 1.0}
+    model = DCGAN(settings, DataInfo("x", "images", 32, 1))
+    z = torch.randn(40_000, 100)
+    shares = torch.bincount(model.G.code_of(z), minlength=4) / len(z)
+    assert torch.allclose(shares, torch.full((4,), 0.25), atol=0.01)
+    model.G.eval(), model.D.eval()
+    z = z[:6]
+    with torch.no_grad():
+        one_hot = nn.functional.one_hot(z[:, :4].argmax(1), 4).float()
+        images = model.G(z)
+        assert torch.equal(images, model.G.body(torch.cat([z, one_hot], 1)))
+        scores, logits = model.D.scores_and_codes(images)
+        assert torch.equal(scores, model.D(images)) and logits.shape == (6, 4)
+    assert not hasattr(DCGAN({**settings, "info_weight": 0.0}, DataInfo("x", "images", 32, 1)).D, "q_head")
+    with pytest.raises(ValueError, match="codes must be between 0"):
+        DCGAN({**settings, "codes": -1}, DataInfo("x", "images", 32, 1))
