@@ -78,7 +78,7 @@ FAMILIES = {
     "wgan": Family("wgan", "ring", 10_000, "modes + HQ share", ring, lambda xs: min(xs) >= 7.20,
                    "every seed >= 7 modes, >= 20 %"),
     "dcgan": Family("dcgan", "shapes", 3_000, "FD / real-vs-real", fd_ratio_shapes,
-                    lambda xs: statistics.median(xs) <= 90 and max(xs) <= 170, "median <= 90x, worst <= 170x"),
+                    lambda xs: statistics.median(xs) <= 80 and max(xs) <= 100, "median <= 80x, worst <= 100x"),
     "dcgan-long": Family("dcgan", "shapes", 24_000, "FD / real-vs-real, best checkpoint", fd_ratio_shapes_best,
                          lambda xs: statistics.median(xs) <= BAR_LONG_MEDIAN and max(xs) <= BAR_LONG_WORST,
                          f"median <= {BAR_LONG_MEDIAN}x, worst <= {BAR_LONG_WORST}x", preset="long"),

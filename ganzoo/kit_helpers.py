@@ -65,7 +65,8 @@ def build_model(model: str | ModelSpec, config: Mapping[str, Any] | None, data: 
     spec = model_spec(model)
     if config is None:  # a spec's "data" default names its dataset, not a setting
         config = {k: v for k, v in spec.defaults.items() if k != "data"}
-    return build(spec, {**dict(config), **settings}, data)
+    # a config saved before a setting existed gets its legacy value, as a loaded run's does
+    return build(spec, {**spec.with_legacy(config), **settings}, data)
 
 
 def step_context(step: int = 0, next_batch: Callable[[], Any] | None = None) -> StepContext:
