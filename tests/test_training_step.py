@@ -313,3 +313,35 @@ def test_compile_falls_back_to_eager_for_a_penalty_it_cannot_differentiate_twice
     assert run.step == 4 and run.config["r1"] > 0
     assert "the run goes on uncompiled" in capsys.readouterr().err
     assert torch.isfinite(ganzoo.sample(run.dir, 16)).all()
+
+
+def test_compile_fallback_repeats_a_step_only_when_no_net_was_updated() -> None:
+    from ganzoo.errors import GanzooError
+    from ganzoo.training.compiling import is_compiled, step_falling_back
+
+    class Model:  # raises torch.compile's double-backward error, after an update or before one
+        def __init__(self, update_first: bool) -> None:
+            self.net, self.update_first, self.calls = nn.Linear(2, 1), update_first, 0
+            self.net.compile()  # in place; nothing is compiled until it is called
+            self.opt = torch.optim.SGD(self.net.parameters(), lr=0.1)
+
+        def nets(self) -> dict:
+            return {"D": self.net}
+
+        def train_step(self, batch, ctx) -> dict:
+            self.calls += 1
+            if self.update_first:
+                self.net.weight.grad = torch.ones_like(self.net.weight)
+                self.opt.step()
+            if is_compiled(self.nets()):
+                raise RuntimeError("torch.compile with aot_autograd does not currently support double backward")
+            return {"loss": torch.tensor(0.0)}
+
+    said: list[str] = []
+    safe = Model(update_first=False)
+    assert step_falling_back(safe, None, None, said.append) == {"loss": torch.tensor(0.0)}
+    assert safe.calls == 2 and not is_compiled(safe.nets()) and "goes on uncompiled" in said[0]
+    updated = Model(update_first=True)
+    with pytest.raises(GanzooError, match="train without --compile"):
+        step_falling_back(updated, None, None, said.append)
+    assert updated.calls == 1  # never stepped twice on one batch

@@ -6,8 +6,10 @@ gradient (``create_graph=True``); a graph from torch.compile's ``aot_autograd`` 
 differentiated again, and raises at the first step that takes one. Most families' defaults
 take one (lazily, so from step 0), and a training step cannot know in advance, so the step
 that raises is run again on the same batch with every net back to eager execution, and the
-run says so once. The retried step draws fresh noise; no optimizer has stepped before the
-penalty's backward in the families that ship with ganzoo (D's penalty comes before D's update).
+run says so once. That is only safe when no optimizer stepped before the error (R1 and
+WGAN-GP come before D's update); a step that had already updated a net (CycleGAN's G
+before a penalised D, a path-length term after D's update) is not repeated: the run stops
+with one line saying to train without ``--compile``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_post_hook
+
+from ganzoo.errors import GanzooError
 
 
 def compile_in_place(nets: Mapping[str, nn.Module]) -> None:
@@ -44,11 +49,20 @@ def step_falling_back(model: Any, batch: Any, ctx: Any, say: Callable[[str], Non
     """``model.train_step(batch, ctx)``; if its compiled nets cannot take the step's double backward,
     the same batch again with the nets eager."""
     nets = model.nets()
+    if not is_compiled(nets):
+        return model.train_step(batch, ctx)
+    stepped: list[object] = []
+    hook = register_optimizer_step_post_hook(lambda optimizer, args, kwargs: stepped.append(optimizer))
     try:
         return model.train_step(batch, ctx)
     except RuntimeError as err:
-        if not (takes_double_backward(err) and is_compiled(nets)):
+        if not takes_double_backward(err):
             raise
+        if stepped:
+            raise GanzooError("--compile: this model's penalty takes a gradient of a gradient, which torch.compile "
+                              "cannot differentiate, after the step had updated a net; train without --compile.") from None
+    finally:
+        hook.remove()
     run_eagerly(nets)
     for net in nets.values():
         net.zero_grad(set_to_none=True)

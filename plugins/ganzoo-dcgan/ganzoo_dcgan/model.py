@@ -134,11 +134,14 @@ class DCGAN(GanModel):
             seen = ctx.augment(self.G(z))
             fake_scores, code_logits = self.D.scores_and_codes(seen) if info else (self.D(seen), None)
             loss_g = self.loss.g_loss_lazy(fake_scores, lambda: self.D(ctx.augment(real.detach())))
+        figures = {}
         if info:  # and G learns to draw each code so that Q can read it
-            loss_g = loss_g + info * self._code_loss(code_logits, z)
+            code_loss = self._code_loss(code_logits, z)
+            loss_g = loss_g + info * code_loss
+            figures["code_loss"] = code_loss.detach()  # log(codes) when Q reads nothing, 0 when it reads every code
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
-        return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach()}
+        return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach(), **figures}
 
     def _code_loss(self, code_logits: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """InfoGAN's bound on the mutual information of code and image, up to a constant: the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -137,3 +139,26 @@ def test_infogan_code_is_read_from_z_steers_g_and_q_reads_it_from_d_features() -
     assert not hasattr(DCGAN({**settings, "info_weight": 0.0}, DataInfo("x", "images", 32, 1)).D, "q_head")
     with pytest.raises(ValueError, match="codes must be between 0"):
         DCGAN({**settings, "codes": -1}, DataInfo("x", "images", 32, 1))
+
+
+def test_the_code_term_enters_both_steps_and_moves_g() -> None:
+    """With info_weight w, G's loss carries w times Q's cross-entropy (about log K before Q has
+    learned anything) and G's gradients change with it; D's loss carries it too, so Q learns."""
+    from ganzoo_dcgan.model import DCGAN
+
+    real = torch.rand(16, 1, 32, 32) * 2 - 1
+
+    def step(weight: float):
+        torch.manual_seed(0)  # the same nets, Q included, and the same z
+        model = DCGAN({**ganzoo.get_spec("dcgan").defaults, "width": 8, "codes": 4, "r1": 0.0},
+                      DataInfo("x", "images", 32, 1))
+        model.config["info_weight"] = weight
+        model.build_optimizers()
+        figures = model.train_step(real.clone(), step_context(1))
+        return figures, torch.cat([p.grad.flatten() for p in model.G.parameters()])
+
+    (plain, plain_grad), (coded, coded_grad) = step(0.0), step(1.0)
+    assert "code_loss" not in plain and abs(coded["code_loss"].item() - math.log(4)) < 0.3
+    assert coded["loss_G"].item() - plain["loss_G"].item() == pytest.approx(coded["code_loss"].item(), abs=0.05)
+    assert coded["loss_D"].item() - plain["loss_D"].item() > 0.5 * math.log(4)  # Q's term in D's step
+    assert not torch.allclose(coded_grad, plain_grad)  # the term reaches G, not detached
