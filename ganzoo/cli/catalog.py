@@ -31,8 +31,7 @@ def list_cmd(pattern: str | None, task: str | None, as_json: bool, wide: bool) -
     """List models from every installed plugin (PATTERN: fnmatch, e.g. '*gan*')."""
     registry = _host().registry
     models = registry.list_models(pattern, task)
-    tasks = sorted({m.task for m in registry.list_models()})
-    if task and task not in tasks:
+    if task and not models and task not in (tasks := sorted({m.task for m in registry.list_models()})):
         raise GanzooError(f"no installed model has task {task!r}; the tasks are {', '.join(tasks)}.")
     if as_json:
         echo_json(

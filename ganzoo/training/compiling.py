@@ -30,12 +30,13 @@ def compile_in_place(nets: Mapping[str, nn.Module]) -> None:
 
 
 def is_compiled(nets: Mapping[str, nn.Module]) -> bool:
-    return any(getattr(m, "_compiled_call_impl", None) is not None for net in nets.values() for m in net.modules())
+    """Whether ``compile_in_place`` compiled these nets (it compiles each net, not its parts)."""
+    return any(getattr(net, "_compiled_call_impl", None) is not None for net in nets.values())
 
 
-def run_eagerly(nets: Mapping[str, nn.Module]) -> None:
-    """Undo ``compile_in_place``: each module calls its own forward again."""
-    for net in nets.values():
+def run_eagerly(*nets: nn.Module) -> None:
+    """Undo ``nn.Module.compile`` on every module of ``nets``: each calls its own forward again."""
+    for net in nets:
         for module in net.modules():
             if getattr(module, "_compiled_call_impl", None) is not None:
                 module._compiled_call_impl = None
@@ -63,7 +64,7 @@ def step_falling_back(model: Any, batch: Any, ctx: Any, say: Callable[[str], Non
                               "cannot differentiate, after the step had updated a net; train without --compile.") from None
     finally:
         hook.remove()
-    run_eagerly(nets)
+    run_eagerly(*nets.values())
     for net in nets.values():
         net.zero_grad(set_to_none=True)
     say("note: --compile: this model's penalty takes a gradient of a gradient, which torch.compile cannot "

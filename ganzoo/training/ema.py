@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.training.compiling import run_eagerly
+
 
 def unwrap(net: nn.Module) -> nn.Module:
     """The plain module inside DistributedDataParallel (or the module itself)."""
@@ -27,9 +29,7 @@ def plain_copy(net: nn.Module) -> nn.Module:
     (``nn.Module.compile``) keeps its compiled call in ``_compiled_call_impl``, which a
     deep copy would share with the original, so the copy would run the original's weights."""
     twin = copy.deepcopy(unwrap(net))
-    for module in twin.modules():
-        if getattr(module, "_compiled_call_impl", None) is not None:
-            module._compiled_call_impl = None
+    run_eagerly(twin)
     return twin
 
 

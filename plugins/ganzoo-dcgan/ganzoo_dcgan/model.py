@@ -114,12 +114,13 @@ class DCGAN(GanModel):
         real.requires_grad_(regularise)  # R1 differentiates D's real scores, through the augmentation, to the input
         seen_real, seen_fake = ctx.augment(real), ctx.augment(fake)
         info = self.config["info_weight"] if self.G.codes else 0.0
+        code = self.G.code_of(z) if info else None  # the code that drew each fake, for Q's term in both steps
         with ctx.autocast():
             real_scores = self.D(seen_real)
             fake_scores, code_logits = self.D.scores_and_codes(seen_fake) if info else (self.D(seen_fake), None)
             loss_d = self.loss.d_loss_pair(real_scores, fake_scores)
         if info:  # Q learns to read the code from G's images
-            loss_d = loss_d + info * self._code_loss(code_logits, z)
+            loss_d = loss_d + info * self._code_loss(code_logits, code)
         ctx.observe_real_scores(real_scores)  # adaptive augmentation tunes its p from these
         penalty = self.loss.penalty(self.D, seen_real, seen_fake)  # a loss's D term (WGAN-GP's), if any
         if penalty is not None:
@@ -136,15 +137,16 @@ class DCGAN(GanModel):
             loss_g = self.loss.g_loss_lazy(fake_scores, lambda: self.D(ctx.augment(real.detach())))
         figures = {}
         if info:  # and G learns to draw each code so that Q can read it
-            code_loss = self._code_loss(code_logits, z)
+            code_loss = self._code_loss(code_logits, code)
             loss_g = loss_g + info * code_loss
             figures["code_loss"] = code_loss.detach()  # log(codes) when Q reads nothing, 0 when it reads every code
         ctx.backward(loss_g)
         ctx.step_optimizer(self.opt_g)
         return {"loss_D": loss_d.detach(), "loss_G": loss_g.detach(), **figures}
 
-    def _code_loss(self, code_logits: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    @staticmethod
+    def _code_loss(code_logits: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """InfoGAN's bound on the mutual information of code and image, up to a constant: the
         cross-entropy of Q's guess against the code that drew the image."""
-        return nn.functional.cross_entropy(code_logits.float(), self.G.code_of(z))
+        return nn.functional.cross_entropy(code_logits.float(), code)
 
