@@ -119,3 +119,40 @@ def test_a_row_that_finished_its_own_length_is_done_before_the_minutes(tmp_path)
     assert row_state(tmp_path, plan) == ("done", 1.5)
     (run / "run.json").write_text(json.dumps({"status": "stopped", "end_step": 400}))
     assert row_state(tmp_path, plan) == ("resume", 1.5)
+
+
+def test_rows_side_by_side_get_the_least_busy_gpu_and_a_note_when_they_must_share(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU machine every row used to land on the first GPU; now each gets the GPU running
+    the fewest rows (as CUDA_VISIBLE_DEVICES names them), and rows that must share one are told
+    they train slower. Fake GPUs and processes: only the placement is under test."""
+    import torch
+
+    from ganzoo.services import compare as cmp
+
+    class Done:
+        returncode = 0
+
+        def __init__(self, *args, env=None, **kwargs) -> None:
+            given.append((env or {}).get("CUDA_VISIBLE_DEVICES"))
+
+        def poll(self) -> int:
+            return 0
+
+    given: list[str | None] = []
+    said: list[str] = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,7")
+    monkeypatch.setattr(cmp.subprocess, "Popen", Done)
+    plan = cmp.make_plan(RECIPES, "ring", [0, 1], 10, None, 5, 10, say=said.append)
+    cmp.run_rows(tmp_path, plan, parallel=3, say=said.append)
+    assert given == ["4", "7", "4", "4"]  # three at once over two GPUs, then the fourth alone
+    assert any("3 rows at a time share 2 GPU(s)" in x and "--parallel 2" in x for x in said), said
+    given.clear(), said.clear()
+    cmp.run_rows(tmp_path / "two", plan, parallel=2, say=said.append)
+    assert given == ["4", "7", "4", "7"] and not any("share" in x for x in said), said
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    given.clear()
+    cmp.run_rows(tmp_path / "cpu", plan, parallel=2, say=said.append)
+    assert given == [None] * 4  # no GPU: the rows' environment is left as it is

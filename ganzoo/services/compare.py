@@ -5,7 +5,8 @@ A comparison is a folder. ``plan.json`` holds what it compares (recipes, data, s
 budget, evaluation); ``runs/<recipe>/seed<k>/`` holds one normal run folder per row,
 trained by ``ganzoo train`` in a process of its own with ``--eval-every`` (so every row
 keeps ``checkpoints/best.pt``). Rows run one after another, or ``parallel`` at a time,
-each on its share of the cores. Killing a comparison loses at most the steps since each
+each on its share of the cores and, on a machine with several GPUs, on the GPU running the
+fewest rows. Killing a comparison loses at most the steps since each
 row's last checkpoint: running it again with the same ``--out`` resumes every row that
 had not finished and skips those that had. When all rows are done it writes
 ``results.json``, ``results.md`` (one table: the median over seeds of each recipe's final
@@ -185,16 +186,36 @@ def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int, s
             *settings, *budget, *common]
 
 
+def visible_gpus() -> list[str]:
+    """The CUDA devices a row may be given (``CUDA_VISIBLE_DEVICES`` values), none without CUDA."""
+    import torch  # lazy: the comparison's own process needs torch only to count GPUs
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    named = [x.strip() for x in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if x.strip()]
+    return (named or [str(i) for i in range(count)])[:count]
+
+
+def least_busy(gpus: list[str], busy: list[str]) -> str:
+    """The GPU running the fewest rows (the first of those on a tie)."""
+    return min(gpus, key=lambda g: (busy.count(g), gpus.index(g)))
+
+
 def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None:
     """Train every row not yet done, ``parallel`` at a time; one failing row fails the
-    comparison (after the others that are running have finished) with its one-line error."""
+    comparison (after the others that are running have finished) with its one-line error.
+    On a machine with several GPUs each row gets one to itself while there are enough;
+    rows beside each other on one GPU share it, and each trains slower (docs/cli.md)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     threads = max(1, cores // max(parallel, 1))
     states = [(r, s, *row_state(row_folder(out, r, s), plan)) for r, s in plan.rows()]
     todo = [(r, s, spent) for r, s, state, spent in states if state != "done"]
     say(f"compare: {len(plan.rows()) - len(todo)} of {len(plan.rows())} rows done; training {len(todo)}, "
         f"{parallel} at a time")
-    running: list[tuple[str, subprocess.Popen, Path]] = []
+    gpus = visible_gpus() if todo else []
+    if gpus and min(parallel, len(todo)) > len(gpus):
+        say(f"compare: {min(parallel, len(todo))} rows at a time share {len(gpus)} GPU(s), so each trains slower "
+            f"than alone and its minutes buy fewer steps; --parallel {len(gpus)} gives each row a GPU")
+    running: list[tuple[str, subprocess.Popen, Path, str | None]] = []
     failures: list[str] = []
     interrupted = False
     try:
@@ -204,12 +225,14 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
                 folder = row_folder(out, recipe, seed)
                 folder.mkdir(parents=True, exist_ok=True)
                 log = folder / "train.log"
+                gpu = least_busy(gpus, [x[3] for x in running]) if gpus else None
+                env = {**os.environ, "CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
                 with log.open("a") as handle:
                     job = subprocess.Popen(command(plan, recipe, seed, folder.resolve(), threads, spent), stdout=handle,
-                                           stderr=subprocess.STDOUT, cwd=out)
-                running.append((f"{recipe.label} seed {seed}", job, log))
+                                           stderr=subprocess.STDOUT, cwd=out, env=env)
+                running.append((f"{recipe.label} seed {seed}", job, log, gpu))
             for entry in list(running):
-                name, job, log = entry
+                name, job, log, _ = entry
                 if job.poll() is None:
                     continue
                 running.remove(entry)
@@ -222,7 +245,7 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
                     failures.append(f"{name}: {lines[-1] if lines else f'exit code {job.returncode}'}")
             time.sleep(0.2)
     except KeyboardInterrupt:
-        for _, job, _ in running:
+        for _, job, _, _ in running:
             job.wait()  # the rows got Ctrl-C too: each saves a checkpoint and stops
         raise
     if interrupted:
