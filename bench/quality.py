@@ -3,7 +3,7 @@ several seeds, scored by the same judges as the docs, checked against the docume
 
     python bench/quality.py                     # every family (hours on a 2-core CPU)
     python bench/quality.py dcgan wgan-gp       # some of them
-    python bench/quality.py dcgan-long          # DCGAN's long preset (40 min a seed, one core each)
+    python bench/quality.py dcgan-long          # DCGAN's long preset (about 50 min a seed, one core each)
     python bench/quality.py --seeds 0,1 --quick # a smoke run: 1/20 of each run's steps, no bars
 
 Each seed trains in a process of its own, side by side on the cores (``ganzoo train``
@@ -33,7 +33,7 @@ from ganzoo.testing import judge_images, judge_points
 
 OUT = Path("bench-out/quality")
 #: dcgan --preset long on shapes, best checkpoint: the documented bar (docs/models.md has the seeds)
-BAR_LONG_MEDIAN, BAR_LONG_WORST = 40, 50
+BAR_LONG_MEDIAN, BAR_LONG_WORST = 30, 35
 
 
 @dataclass(frozen=True)

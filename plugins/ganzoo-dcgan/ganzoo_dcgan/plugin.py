@@ -59,12 +59,11 @@ def ganzoo_register_models(register):
         presets={
             # for runs past 3,000 steps, where a constant rate without augmentation oscillates (D wins, G
             # chases it from mode to mode): DiffAugment and R1 every step keep D from winning, and
-            # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). About 40 min
-            # on one core of a 2-core CPU; docs/models.md has the curves
-            # (measured before R1 was lazy and the code a default: it keeps both as they were then)
+            # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). With the
+            # default code it ends a fifth closer to the data than without; lazy R1 plateaus higher
+            # here. About 50 min on one core of a 2-core CPU; docs/models.md has the curves
             "long": {"augment": "diffaugment", "augment_policy": "translation,cutout", "r1": 0.1, "r1_every": 1,
-                     "codes": 0, "steps": 24_000,
-                     "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
+                     "steps": 24_000, "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
         },
         # runs saved before a setting existed resume as they were built: before R1 (plugin API 1.4)
         # without it, before it could be lazy with it every step, and before the code without one
