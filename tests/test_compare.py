@@ -156,3 +156,25 @@ def test_rows_side_by_side_get_the_least_busy_gpu_and_a_note_when_they_must_shar
     given.clear()
     cmp.run_rows(tmp_path / "cpu", plan, parallel=2, say=said.append)
     assert given == [None] * 4  # no GPU: the rows' environment is left as it is
+
+
+@pytest.mark.parametrize("named, count, expected", [
+    (None, 2, ["0", "1"]),  # nothing named: every device by index
+    ("4,7,9", 2, ["4", "7"]),  # more names than devices: CUDA reads as many as there are
+    ("", 2, ["0", "1"]),
+    ("GPU-1a2b", 1, ["GPU-1a2b"]),  # a UUID passes through unchanged
+    ("3", 0, []),  # no CUDA: no GPU to give
+])
+def test_visible_gpus_follow_cuda_visible_devices(monkeypatch: pytest.MonkeyPatch, named: str | None, count: int,
+                                                  expected: list[str]) -> None:
+    import torch
+
+    from ganzoo.services.compare import visible_gpus
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: count > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+    if named is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", named)
+    assert visible_gpus() == expected

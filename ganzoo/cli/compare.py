@@ -20,7 +20,7 @@ import click
 @click.option("--features", default="classifier", show_default=True,
               help="The evaluator's feature network (ganzoo features); for a folder of digits, classifier:digits.")
 @click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Rows trained at once, each on its share of the cores (and on the least busy GPU).")
+              help="Rows trained at once, each on its share of the cores (and on the GPU running the fewest of its rows).")
 @click.option("--out", type=click.Path(file_okay=False), help="The comparison's folder [default: compare/DATA].")
 def compare_cmd(recipes: tuple[str, ...], data: str, seeds: str, steps: int | None, minutes: float | None,
                 eval_every: int, eval_samples: int, features: str, parallel: int, out: str | None) -> None:
