@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
@@ -188,7 +188,7 @@ def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int, s
 
 def visible_gpus() -> list[str]:
     """The CUDA devices a row may be given (``CUDA_VISIBLE_DEVICES`` values), none without CUDA."""
-    import torch  # lazy: the comparison's own process needs torch only to count GPUs
+    import torch  # lazy: this module stays torch-free to import; make_plan has loaded torch by now
 
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     named = [x.strip() for x in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if x.strip()]
@@ -196,8 +196,17 @@ def visible_gpus() -> list[str]:
 
 
 def least_busy(gpus: list[str], busy: list[str]) -> str:
-    """The GPU running the fewest rows (the first of those on a tie)."""
-    return min(gpus, key=lambda g: (busy.count(g), gpus.index(g)))
+    """The GPU running the fewest rows (``min`` keeps the first of those on a tie)."""
+    return min(gpus, key=busy.count)
+
+
+class Running(NamedTuple):
+    """A row being trained: its name, its ``ganzoo train`` process, its log and its GPU."""
+
+    name: str
+    job: subprocess.Popen
+    log: Path
+    gpu: str | None
 
 
 def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None:
@@ -212,10 +221,11 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
     say(f"compare: {len(plan.rows()) - len(todo)} of {len(plan.rows())} rows done; training {len(todo)}, "
         f"{parallel} at a time")
     gpus = visible_gpus() if todo else []
-    if gpus and min(parallel, len(todo)) > len(gpus):
-        say(f"compare: {min(parallel, len(todo))} rows at a time share {len(gpus)} GPU(s), so each trains slower "
+    at_once = min(parallel, len(todo))
+    if gpus and at_once > len(gpus):
+        say(f"compare: {at_once} rows at a time share {len(gpus)} GPU(s), so each trains slower "
             f"than alone and its minutes buy fewer steps; --parallel {len(gpus)} gives each row a GPU")
-    running: list[tuple[str, subprocess.Popen, Path, str | None]] = []
+    running: list[Running] = []
     failures: list[str] = []
     interrupted = False
     try:
@@ -225,12 +235,12 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
                 folder = row_folder(out, recipe, seed)
                 folder.mkdir(parents=True, exist_ok=True)
                 log = folder / "train.log"
-                gpu = least_busy(gpus, [x[3] for x in running]) if gpus else None
+                gpu = least_busy(gpus, [r.gpu for r in running]) if gpus else None
                 env = {**os.environ, "CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else None
                 with log.open("a") as handle:
                     job = subprocess.Popen(command(plan, recipe, seed, folder.resolve(), threads, spent), stdout=handle,
                                            stderr=subprocess.STDOUT, cwd=out, env=env)
-                running.append((f"{recipe.label} seed {seed}", job, log, gpu))
+                running.append(Running(f"{recipe.label} seed {seed}", job, log, gpu))
             for entry in list(running):
                 name, job, log, _ = entry
                 if job.poll() is None:
@@ -245,8 +255,8 @@ def run_rows(out: Path, plan: Plan, parallel: int = 1, say: Any = print) -> None
                     failures.append(f"{name}: {lines[-1] if lines else f'exit code {job.returncode}'}")
             time.sleep(0.2)
     except KeyboardInterrupt:
-        for _, job, _, _ in running:
-            job.wait()  # the rows got Ctrl-C too: each saves a checkpoint and stops
+        for entry in running:
+            entry.job.wait()  # the rows got Ctrl-C too: each saves a checkpoint and stops
         raise
     if interrupted:
         raise KeyboardInterrupt
