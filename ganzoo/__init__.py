@@ -131,22 +131,28 @@ def load(source: str | Path, direction: str = "a2b") -> torch.nn.Module:
 
 
 def sample(source: str | Path, n: int = 64, labels: Any = None, seed: int = 0,
-           truncation: float | None = None, per_label: int | None = None) -> torch.Tensor:
+           truncation: float | None = None, per_label: int | None = None, code: Any = None,
+           per_code: int | None = None) -> torch.Tensor:
     """``n`` samples (images in [-1, 1], or 2D points) from a run folder or checkpoint;
-    ``per_label=K``: K samples of each of ``labels`` (every class by default), label by label."""
+    ``per_label=K``: K samples of each of ``labels`` (every class by default), label by label.
+    ``code`` (an int or a list, cycled) and ``per_code=K`` pick a categorical code alike, for
+    models that read one from the latent (DCGAN's InfoGAN code)."""
     from ganzoo.artifacts.loading import sample as _sample
 
-    return _sample(source, n, labels=labels, seed=seed, truncation=truncation, per_label=per_label)
+    return _sample(source, n, labels=labels, seed=seed, truncation=truncation, per_label=per_label,
+                   code=code, per_code=per_code)
 
 
 def sample_grid(source: str | Path, out: str | Path, n: int = 64, labels: Any = None, per_label: int | None = None,
-                nrow: int | None = None, seed: int = 0, truncation: float | None = None) -> Path:
+                nrow: int | None = None, seed: int = 0, truncation: float | None = None, code: Any = None,
+                per_code: int | None = None) -> Path:
     """Samples saved as a PNG grid (``ganzoo sample --out x.png``), ``nrow`` images per row; by
-    default one row per class for a conditional model (``per_label`` per row), else 8 per row."""
+    default one row per class for a conditional model (``per_label`` per row), one per code
+    with ``per_code``, else 8 per row."""
     from ganzoo.artifacts.loading import sample_grid as _sample_grid
 
     return _sample_grid(source, out, n, labels=labels, per_label=per_label, nrow=nrow, seed=seed,
-                        truncation=truncation)
+                        truncation=truncation, code=code, per_code=per_code)
 
 
 def mix(source: str | Path, rows: int = 4, cols: int = 6, crossover: int | None = None, seed: int = 0,

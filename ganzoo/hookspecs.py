@@ -27,8 +27,10 @@ PROJECT = "ganzoo"
 #: the version of the plugin contract: this module's hooks and the names ``ganzoo.plugin`` exports.
 #: 1.1 added ``StyleGenerator``; 1.2 ``ganzoo_push_weights``, ``ganzoo_push_accepts``, the transport
 #: errors and ``Augment``; 1.3 lets a ``ModelSpec`` builder name the ``GanModel`` subclass itself
-#: and gives ``GanModel`` a default Adam ``build_optimizers`` and ``adam_optimizers``.
-PLUGIN_API = "1.4"
+#: and gives ``GanModel`` a default Adam ``build_optimizers`` and ``adam_optimizers``; 1.4 adds
+#: ``r1_penalty`` and a spec's ``legacy`` settings; 1.5 a ``Generator``'s categorical code
+#: (``codes``, ``code_of``, ``with_code``), which ``ganzoo sample --code`` picks.
+PLUGIN_API = "1.5"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

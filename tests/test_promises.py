@@ -87,6 +87,7 @@ def test_refusals_come_before_any_data_is_prepared(tmp_path: Path, args: list[st
 @pytest.mark.parametrize("source, args, per_row, rows", [
     ("dcgan.shapes", ["-n", "16"], 4, 4),  # unconditional: square-ish, though shapes has labels
     ("dcgan.shapes", ["-n", "64"], 8, 8),
+    ("dcgan.shapes", ["--per-code", "3"], 3, 10),  # one row per value of its InfoGAN code
     ("cgan.digits", ["-n", "30"], 3, 10),  # conditional, no labels asked: one row per class
     ("cgan.digits", ["--per-label", "2"], 2, 10),
     ("cgan.digits", ["--labels", "3,7", "-n", "6", "--nrow", "3"], 3, 2),

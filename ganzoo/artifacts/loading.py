@@ -17,6 +17,7 @@ from torch import nn
 
 from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.artifacts import weights
+from ganzoo.artifacts.picks import CODES, LABELS, expand_picks
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.host import get_host
 from ganzoo.io.imaging import save_samples
@@ -131,36 +132,6 @@ def build_loaded(meta: dict[str, Any], nets_state: dict[str, dict[str, torch.Ten
     return LoadedModel(model, nets, meta, path, ema=ema)
 
 
-def parse_labels(text: str | None, n: int, num_classes: int, per_label: int | None = None) -> torch.Tensor | None:
-    """``--labels 3,3,7``: cycled to fill ``n``; with ``per_label`` K, each label K times in a
-    row instead (every class when no labels are given), so ``n`` is ``len(labels) * K``."""
-    if not text and per_label is None:
-        return None
-    if not num_classes:
-        raise GanzooError("this model is unconditional: it takes no --labels or --per-label.")
-    try:
-        labels = [int(x) for x in (text or "").split(",") if x.strip()]
-    except ValueError as exc:
-        raise GanzooError(f"--labels takes comma-separated class numbers, got {text!r}.") from exc
-    if not labels and per_label is None:
-        return None
-    return expand_labels(labels or list(range(num_classes)), n, num_classes, per_label)
-
-
-def expand_labels(labels: torch.Tensor | list[int], n: int, num_classes: int,
-                  per_label: int | None = None) -> torch.Tensor:
-    """Labels for ``n`` samples: ``labels`` cycled, or each repeated ``per_label`` times (then n is ignored)."""
-    labels_t = torch.as_tensor(labels).long().flatten()
-    bad = [x for x in labels_t.tolist() if not 0 <= x < num_classes]
-    if bad:
-        raise GanzooError(f"labels {bad} are out of range: this model has classes 0..{num_classes - 1}.")
-    if per_label is not None:
-        if per_label < 1:
-            raise GanzooError(f"--per-label must be a positive number of images, not {per_label}.")
-        return labels_t.repeat_interleave(per_label)
-    return labels_t[torch.arange(n) % len(labels_t)]
-
-
 def grid_columns(labels: torch.Tensor | None, n: int, num_classes: int) -> int:
     """Images per row of a sample grid: one row per class where the labels come in runs of one
     length (``0 0 0 1 1 1``, ``--per-label 3``, or a conditional model's default rows, when
@@ -184,28 +155,56 @@ def conditional_classes(loaded: LoadedModel) -> int:
     return int(getattr(net, "num_classes", 0) or 0)
 
 
+def model_codes(loaded: LoadedModel) -> int:
+    """The values of the categorical code a model's sampler reads from its latent (0: none)."""
+    net = loaded.nets.get(loaded.model.sampler_names[0]) if loaded.model.sampler_names else None
+    return int(getattr(net, "codes", 0) or 0)
+
+
+def _picked(loaded: LoadedModel, n: int, labels: Any, per_label: int | None, code: Any,
+            per_code: int | None) -> tuple[int, torch.Tensor | None, torch.Tensor | None]:
+    """How many samples, and the labels and codes asked of each (None where not asked)."""
+    classes, codes = conditional_classes(loaded), model_codes(loaded)
+    if (labels is not None or per_label is not None) and not classes:
+        raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
+    if (code is not None or per_code is not None) and not codes:
+        raise GanzooError(f"model {loaded.meta['model']!r} has no categorical code to pick: it takes no code "
+                          "(a model with one reads it from its latent, as DCGAN's `codes` setting does).")
+    if per_label is not None and per_code is not None:
+        raise GanzooError("give K of each label or K of each code, not both: pass per_label or per_code.")
+    if per_label is not None:
+        labels = expand_picks(list(range(classes)) if labels is None else labels, n, classes, per_label, LABELS)
+        n = len(labels)
+    if per_code is not None:
+        code = expand_picks(list(range(codes)) if code is None else code, n, codes, per_code, CODES)
+        n = len(code)
+    labels_t = None if labels is None else expand_picks(labels, n, classes, None, LABELS)
+    code_t = None if code is None else expand_picks(code, n, codes, None, CODES)
+    return n, labels_t, code_t
+
+
 @torch.no_grad()
 def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor | list[int] | None = None,
            seed: int = 0, truncation: float | None = None, device: str = "cpu",
-           per_label: int | None = None) -> torch.Tensor:
-    """``n`` samples (images in [-1, 1] or 2D points) from a run, checkpoint or loaded model;
-    ``per_label`` K: each of ``labels`` (all classes by default) K times in a row, n ignored."""
+           per_label: int | None = None, code: torch.Tensor | list[int] | int | None = None,
+           per_code: int | None = None) -> torch.Tensor:
+    """``n`` samples (images in [-1, 1] or 2D points) from a run, checkpoint or loaded model.
+    ``labels`` / ``code`` (cycled to fill n): each sample's class (conditional models) or
+    categorical code (models that read one from z); ``per_label`` / ``per_code`` K: each of
+    them (all by default) K times in a row, n ignored."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
     if loaded.kind == "unpaired-images":
         raise GanzooError("image-to-image models translate images: use `ganzoo translate` or ganzoo.translate().")
-    classes = conditional_classes(loaded)
-    if (labels is not None or per_label is not None) and not classes:
-        raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
-    if per_label is not None:
-        labels = expand_labels(list(range(classes)) if labels is None else labels, n, classes, per_label)
-        n = len(labels)
-    labels_t = None if labels is None else torch.as_tensor(labels).long()
+    n, labels_t, code_t = _picked(loaded, n, labels, per_label, code, per_code)
+    net = loaded.nets.get(loaded.model.sampler_names[0])
     g = torch.Generator().manual_seed(seed)
     out = []
     for start in range(0, n, CHUNK):
         count = min(CHUNK, n - start)
         chunk_labels = None if labels_t is None else labels_t[start : start + count]
         inputs = loaded.model.sample_inputs(count, g, labels=chunk_labels, truncation=truncation)
+        if code_t is not None:  # the same latents, each with its code swapped in
+            inputs = {**inputs, "z": net.with_code(inputs["z"], code_t[start : start + count])}
         out.append(loaded.model.generate(inputs, loaded.nets).float().cpu())
     return torch.cat(out)
 
@@ -213,22 +212,20 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
 def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
                 labels: torch.Tensor | list[int] | None = None, per_label: int | None = None,
                 nrow: int | None = None, seed: int = 0, truncation: float | None = None,
-                device: str = "cpu") -> Path:
+                device: str = "cpu", code: torch.Tensor | list[int] | int | None = None,
+                per_code: int | None = None) -> Path:
     """Samples as a PNG grid, ``nrow`` per row; by default one row per class for a conditional
-    model (``per_label`` per row, or the length of the labels' runs), else a square-ish grid."""
+    model (``per_label`` per row, or the length of the labels' runs), one row per code with
+    ``per_code``, else a square-ish grid."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
-    classes = conditional_classes(loaded)
     if loaded.kind == "points-2d":
         raise GanzooError("a points model's samples are a scatter plot: use `ganzoo sample --out FILE.png`.")
-    if (labels is not None or per_label is not None) and not classes:
-        raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
-    if labels is not None or per_label is not None:
-        labels = expand_labels(list(range(classes)) if labels is None else labels, n, classes, per_label)
-    images = sample(loaded, len(labels) if labels is not None else n, labels=labels, seed=seed,
-                    truncation=truncation)
     if nrow is not None and nrow < 1:
         raise GanzooError(f"nrow must be a positive number of images per row, not {nrow}.")
-    return save_samples(images, out, loaded.data_info, nrow or grid_columns(labels, len(images), classes))
+    n, labels_t, code_t = _picked(loaded, n, labels, per_label, code, per_code)
+    images = sample(loaded, n, labels=labels_t, seed=seed, truncation=truncation, code=code_t)
+    rows = code_t if per_code is not None else labels_t
+    return save_samples(images, out, loaded.data_info, nrow or grid_columns(rows, n, conditional_classes(loaded)))
 
 
 def require_translator(loaded: LoadedModel) -> None:

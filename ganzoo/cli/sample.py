@@ -12,39 +12,49 @@ from ganzoo.cli.choices import CHOICE_DEVICE
 
 @click.command("sample")
 @click.argument("source")
-@click.option("-n", "count", type=click.IntRange(min=1), help="How many samples [default: 64; with --per-label: labels x K].")
+@click.option("-n", "count", type=click.IntRange(min=1),
+              help="How many samples [default: 64; with --per-label or --per-code: values x K].")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help=".png grid, or .pt / .npy raw tensors.")
 @click.option("--labels", help="Class labels for conditional models, e.g. 3,3,7 (cycled to fill n).")
 @click.option("--per-label", type=click.IntRange(min=1), metavar="K",
               help="Conditional models: K samples of each of --labels (default: every class), one row per label.")
+@click.option("--code", help="Models with a categorical code in the latent (DCGAN's InfoGAN code): "
+                             "the code of each sample, e.g. 3 or 0,4 (cycled to fill n).")
+@click.option("--per-code", type=click.IntRange(min=1), metavar="K",
+              help="Models with a code: K samples of each of --code (default: every code), one row per code.")
 @click.option("--nrow", type=click.IntRange(min=1), metavar="K",
               help="Images per row of a .png grid [default: one row per class for labels in runs of one "
-                   "length, as --per-label gives; else a square-ish grid, 8 for 64].")
+                   "length, as --per-label gives, one per code with --per-code; else a square-ish grid, 8 for 64].")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--truncation", type=float,
               help="Truncation trick: psi in W for style models (1: none, 0: the average image); "
                    "for others, re-draw z components beyond +-T.")
 @click.option("--device", type=CHOICE_DEVICE, default="cpu", show_default=True)
-def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per_label: int | None,
-               nrow: int | None, seed: int, truncation: float | None, device: str) -> None:
+def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per_label: int | None, code: str | None,
+               per_code: int | None, nrow: int | None, seed: int, truncation: float | None, device: str) -> None:
     """Draw samples from SOURCE: a run folder, a checkpoint file (RUN/checkpoints/best.pt), or pretrained weights by name (dcgan.shapes)."""
     import numpy as np
     import torch
 
-    from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, parse_labels, sample
+    from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, model_codes, sample
+    from ganzoo.artifacts.picks import CODES, LABELS, parse_picks
     from ganzoo.io.imaging import save_samples
     from ganzoo.training.device import pick_device
 
+    if per_label is not None and per_code is not None:
+        raise click.UsageError("give --per-label or --per-code, not both.")
     loaded = load_model(source, pick_device(device))
     classes = conditional_classes(loaded)  # 0 for an unconditional model, even on labelled data
-    label_tensor = parse_labels(labels, count or 64, classes, per_label)
-    if per_label is not None:
-        if count is not None and count != len(label_tensor):
-            raise click.UsageError(f"-n {count} does not match --per-label {per_label} x {len(label_tensor) // per_label} "
-                                   "labels; leave out -n.")
-        count = len(label_tensor)
+    label_tensor = parse_picks(labels, count or 64, classes, per_label, LABELS)
+    code_tensor = parse_picks(code, count or 64, model_codes(loaded), per_code, CODES)
+    per, rows = (per_label, label_tensor) if per_label is not None else (per_code, code_tensor)
+    if per is not None:
+        if count is not None and count != len(rows):
+            option = "--per-label" if per_label is not None else "--per-code"
+            raise click.UsageError(f"-n {count} does not match {option} {per} x {len(rows) // per} values; leave out -n.")
+        count = len(rows)
     count = count or 64
-    samples = sample(loaded, count, labels=label_tensor, seed=seed, truncation=truncation)
+    samples = sample(loaded, count, labels=label_tensor, seed=seed, truncation=truncation, code=code_tensor)
     path = Path(out)
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +64,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
         np.save(path, samples.numpy())
     elif suffix == ".png":
         save_samples(samples, path, loaded.data_info,
-                     nrow or grid_columns(label_tensor, count, classes))
+                     nrow or grid_columns(rows if per is not None else label_tensor, count, classes))
     else:
         raise click.ClickException(f"--out must end in .png, .pt or .npy, not {suffix or 'nothing'}.")
     what = "points" if loaded.kind == "points-2d" else "images"

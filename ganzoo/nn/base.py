@@ -90,12 +90,39 @@ class Generator(Net, ABC):
     Required: ``forward(z, labels=None)`` returning samples of ``sample_shape(data)``
     per latent, images in [-1, 1] (end in ``tanh``). Attributes ``latent_dim`` and
     ``num_classes`` are set for you.
+
+    Optional (plugin API 1.5): a categorical code read from z, as InfoGAN's (Chen et al.
+    2016). Set ``self.codes = K`` and draw with ``self.code_of(z)``, the index of the
+    largest of z's first K components; ``ganzoo sample --code k`` then picks the code
+    with ``with_code``. Reading the code from z keeps latents standard normal, so
+    sampling, truncation and interpolation need nothing of their own.
     """
+
+    #: the values of the categorical code read from z (``code_of``); 0: none
+    codes: int = 0
 
     def __init__(self, latent_dim: int, num_classes: int = 0, **hparams: Any) -> None:
         super().__init__(latent_dim=latent_dim, num_classes=num_classes, **hparams)
         self.latent_dim = latent_dim
         self.num_classes = num_classes
+
+    def code_of(self, z: torch.Tensor) -> torch.Tensor:
+        """The categorical code of each latent: the index of the largest of its first ``codes`` components."""
+        return z[:, : self.codes].argmax(1)
+
+    def with_code(self, z: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """``z`` with each latent's code set to ``code`` (N,): its largest first-``codes``
+        component swapped into place ``code``. Among latents of one code, as likely as the
+        original among all, so a picked code's samples are the model's own for that code;
+        the other components stay, so one z drawn with two codes differs in the code alone."""
+        if not self.codes:
+            raise GanzooError("this model has no categorical code to pick (a generator sets `codes`).")
+        code = torch.as_tensor(code, device=z.device).long().flatten()
+        rows = torch.arange(len(z), device=z.device)
+        top = self.code_of(z)
+        out = z.clone()
+        out[rows, code], out[rows, top] = z[rows, top], z[rows, code]
+        return out
 
     def sample_latent(self, n: int, generator: torch.Generator | None = None, device: Any = None,
                       truncation: float | None = None) -> torch.Tensor:

@@ -57,12 +57,8 @@ class DCGANGenerator(Generator):
         super().__init__(latent_dim, channels=channels, image_size=image_size, width=width, codes=codes)
         if not 0 <= codes <= latent_dim:
             raise ValueError(f"codes must be between 0 (none) and latent_dim ({latent_dim}), not {codes}")
-        self.codes = codes
+        self.codes = codes  # Generator.code_of reads it from z; `ganzoo sample --code k` picks it
         self.body = ConvGenerator(latent_dim + codes, channels, image_size, width)
-
-    def code_of(self, z: torch.Tensor) -> torch.Tensor:
-        """The categorical code of each latent: the largest of its first ``codes`` components."""
-        return z[:, : self.codes].argmax(1)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.codes:

@@ -5,8 +5,9 @@ Its pretrained weights are declared in weights/weights.toml, beside the files.""
 from ganzoo.plugin import ModelSpec, Paper, hookimpl
 
 #: the plugin-API versions this plugin is written for (ganzoo.plugin.PLUGIN_API); 1.3 for the
-#: GanModel class as builder and the default Adam optimisers; 1.4 for r1_penalty
-GANZOO_PLUGIN_API = ">=1.4,<2"
+#: GanModel class as builder and the default Adam optimisers; 1.4 for r1_penalty; 1.5 for the
+#: Generator's categorical code (code_of, with_code)
+GANZOO_PLUGIN_API = ">=1.5,<2"
 
 PAPER = Paper("Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks",
               2015, "https://arxiv.org/abs/1511.06434", "Radford, Metz & Chintala")
