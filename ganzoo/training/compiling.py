@@ -30,8 +30,11 @@ def compile_in_place(nets: Mapping[str, nn.Module]) -> None:
 
 
 def is_compiled(nets: Mapping[str, nn.Module]) -> bool:
-    """Whether ``compile_in_place`` compiled these nets (it compiles each net, not its parts)."""
-    return any(getattr(net, "_compiled_call_impl", None) is not None for net in nets.values())
+    """Whether ``compile_in_place`` compiled these nets, or a module inside them: under
+    ``--nproc`` a compiled net is wrapped in DistributedDataParallel afterwards, and the
+    wrapper itself is not compiled."""
+    return any(getattr(module, "_compiled_call_impl", None) is not None
+               for net in nets.values() for module in net.modules())
 
 
 def run_eagerly(*nets: nn.Module) -> None:

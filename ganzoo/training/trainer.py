@@ -209,6 +209,7 @@ class Trainer:
     def save_checkpoint(self) -> Path | None:
         self._settle()  # never write a checkpoint after a NaN
         rng, augment = (ddp.gather_by_rank(self.world, s) for s in (ckpt.rng_state(), self.augment.state_dict()))  # all ranks
+        self._checkpointed_at = self.run.step
         if not self.run.is_main:
             return None
         path = self.run.checkpoints_dir / f"step-{self.run.step:06d}.pt"
@@ -273,6 +274,10 @@ class Trainer:
     def fit(self) -> Run:
         run, cfg = self.run, self.config
         resumed = run.step > 0
+        # the step of the last checkpoint written, known alike on every rank: whether the run ends
+        # with one more is decided from this, not from the file, which rank 0 may still be writing
+        # while another rank looks, and a rank that saves alone waits for the others forever
+        self._checkpointed_at = run.step if resumed else None
         if run.is_main:
             self._write_config()
             self.record.start(run.dir, run.step, self.total_steps)
@@ -316,7 +321,7 @@ class Trainer:
         run.status = "interrupted" if self._stop_requested else "finished"
         if self.log.has_rows():  # steps since the last log (an interrupted window)
             self._log()
-        if run.step % cfg["checkpoint_every"] != 0 or run.last_checkpoint is None:
+        if self._checkpointed_at != run.step:
             self.save_checkpoint()
         if run.step % cfg["sample_every"] != 0:
             self.save_samples()
