@@ -11,9 +11,6 @@ same code runs on the CPU, CUDA and MPS).
   kernel; the grouped-convolution trick runs a whole batch as one ``conv2d`` call.
 - **Noise inputs** with a learned strength per layer: the stochastic detail (texture,
   exact edges) that styles should not have to encode.
-- **Fourier-feature input** (StyleGAN3), an alternative to the learned constant:
-  sinusoids that each sample's w rotates and translates, so where a thing is and how
-  it is turned is one affine map of w rather than a pattern the styles must assemble.
 - **Minibatch standard deviation** in D: a feature that tells D how varied a batch
   is, so a generator that collapses is caught.
 """
@@ -123,47 +120,6 @@ class NoiseInput(nn.Module):
         else:
             noise = self.fixed.to(x.dtype)
         return x + noise * self.strength.to(x.dtype)
-
-
-class FourierInput(nn.Module):
-    """StyleGAN3's synthesis input (Karras et al. 2021), small: ``channels`` sinusoids of
-    fixed random frequencies and phases sampled on a ``size`` x ``size`` grid over
-    [-1, 1]^2, rotated and translated per sample by an affine map of w, then mixed by a
-    learned 1x1 weight.
-
-    A learned constant starts every sample from the same layout, so a generator must
-    assemble each position and rotation from channel styles; things that look the same
-    at every angle (a circle, a ring) are the cheap ones to learn. Here the angle and
-    the offset are four numbers of w's affine map (starting at the identity: no turn,
-    no shift), and the frequencies reach the grid's Nyquist limit (1 cycle per unit at
-    4 px over [-1, 1]), so a shift moves the pattern smoothly, below one pixel too."""
-
-    def __init__(self, channels: int, w_dim: int, size: int = 4) -> None:
-        super().__init__()
-        nyquist = size / 4  # cycles per unit: the grid spans 2 units in ``size`` samples
-        angle, radius = torch.rand(channels) * 2 * math.pi, nyquist * torch.rand(channels).sqrt()  # uniform over the disc
-        self.register_buffer("freqs", torch.stack([angle.cos(), angle.sin()], 1) * radius[:, None])  # (C, 2)
-        self.register_buffer("phases", torch.rand(channels))
-        axis = (torch.arange(size, dtype=torch.float32) + 0.5) / size * 2 - 1
-        gy, gx = torch.meshgrid(axis, axis, indexing="ij")
-        self.register_buffer("grid", torch.stack([gx, gy], -1).reshape(-1, 2))  # (H*W, 2)
-        self.transform = EqualLinear(w_dim, 4, bias_init=0.0)
-        with torch.no_grad():  # start at the identity: rotation (1, 0), translation (0, 0), whatever w is
-            self.transform.weight.zero_()
-            self.transform.bias.copy_(torch.tensor([1.0, 0.0, 0.0, 0.0]))
-        self.weight = nn.Parameter(torch.randn(channels, channels))
-        self.size = size
-
-    def forward(self, w: torch.Tensor) -> torch.Tensor:
-        t = self.transform(w.float())  # (N, 4): rotation as an unnormalised (cos, sin), then the shift
-        rot = t[:, :2] / t[:, :2].norm(dim=1, keepdim=True).clamp(min=1e-8)
-        cos, sin = rot[:, 0, None], rot[:, 1, None]
-        x, y = self.grid[:, 0], self.grid[:, 1]  # (H*W,)
-        xs, ys = cos * x - sin * y + t[:, 2, None], sin * x + cos * y + t[:, 3, None]  # (N, H*W)
-        arg = xs[:, None, :] * self.freqs[None, :, 0, None] + ys[:, None, :] * self.freqs[None, :, 1, None]
-        features = torch.sin(2 * math.pi * (arg + self.phases[None, :, None]))  # (N, C, H*W)
-        mixed = torch.einsum("dc,ncp->ndp", self.weight / math.sqrt(self.weight.shape[1]), features)
-        return mixed.reshape(len(w), -1, self.size, self.size).to(w.dtype)
 
 
 def minibatch_stddev(x: torch.Tensor, group: int = 4) -> torch.Tensor:

@@ -47,8 +47,7 @@ class StyleGANLite(GanModel):
         c = self.config
         self.G = StyleGANGenerator(c["latent_dim"], data.channels, data.image_size, width=c["width"],
                                    max_width=c["max_width"], mapping_layers=c["mapping_layers"],
-                                   mapping_lr_mul=c["mapping_lr_mul"], fused_modconv=c["fused_modconv"],
-                                   synthesis_input=c["synthesis_input"])
+                                   mapping_lr_mul=c["mapping_lr_mul"], fused_modconv=c["fused_modconv"])
         self.D = StyleGANDiscriminator(data.channels, data.image_size, width=c["width"], max_width=c["max_width"])
         self.loss = build_loss(c["loss"])
         self.num_ws = self.G.num_ws

@@ -2,8 +2,7 @@
 
 Generator
     z -> **mapping network** (pixel norm, 8 equalised-lr linear layers at lr x 0.01)
-    -> w. A **learned constant** 4x4 input (or, with ``synthesis_input="fourier"``,
-    StyleGAN3's **Fourier features** that w rotates and shifts) goes through **styled layers**: a modulated
+    -> w. A **learned constant** 4x4 input goes through **styled layers**: a modulated
     3x3 convolution, noise, bias and LeakyReLU, two per resolution (the first one
     upsamples). Each resolution also has a **toRGB** layer (a modulated 1x1
     convolution without demodulation) whose output is added to the upsampled image
@@ -37,7 +36,6 @@ from ganzoo.plugin import Discriminator, StyleGenerator
 from ganzoo_stylegan_lite.layers import (
     EqualConv2d,
     EqualLinear,
-    FourierInput,
     ModulatedConv2d,
     NoiseInput,
     lrelu,
@@ -101,20 +99,14 @@ class ToRGB(nn.Module):
 
 class StyleGANGenerator(StyleGenerator):
     def __init__(self, latent_dim: int, channels: int, image_size: int, *, width: int = 64, max_width: int = 256,
-                 mapping_layers: int = 8, mapping_lr_mul: float = 0.01, fused_modconv: bool = True,
-                 synthesis_input: str = "const") -> None:
-        if synthesis_input not in ("const", "fourier"):
-            raise ValueError(f"synthesis_input is 'const' or 'fourier', not {synthesis_input!r}")
+                 mapping_layers: int = 8, mapping_lr_mul: float = 0.01, fused_modconv: bool = True) -> None:
         blocks = check_size(image_size)
         super().__init__(latent_dim, w_dim=latent_dim, num_ws=2 * blocks + 2, channels=channels,
                          image_size=image_size, width=width, max_width=max_width, mapping_layers=mapping_layers,
-                         mapping_lr_mul=mapping_lr_mul, fused_modconv=fused_modconv, synthesis_input=synthesis_input)
+                         mapping_lr_mul=mapping_lr_mul, fused_modconv=fused_modconv)
         ch = widths(image_size, width, max_width)
         self.mapping_net = MappingNetwork(latent_dim, latent_dim, mapping_layers, mapping_lr_mul)
-        if synthesis_input == "fourier":
-            self.fourier = FourierInput(ch[4], latent_dim)
-        else:
-            self.const = nn.Parameter(torch.randn(1, ch[4], 4, 4))
+        self.const = nn.Parameter(torch.randn(1, ch[4], 4, 4))
         self.first = StyledLayer(ch[4], ch[4], latent_dim, 4, up=False, fused=fused_modconv)
         self.first_rgb = ToRGB(ch[4], channels, latent_dim, fused=fused_modconv)
         self.blocks = nn.ModuleList()
@@ -130,10 +122,7 @@ class StyleGANGenerator(StyleGenerator):
         return self.mapping_net(z)
 
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
-        if hasattr(self, "fourier"):  # its affine map reads the same w as the first layer
-            x = self.fourier(ws[:, 0])
-        else:
-            x = self.const.expand(len(ws), -1, -1, -1).to(ws.dtype)
+        x = self.const.expand(len(ws), -1, -1, -1).to(ws.dtype)
         x = self.first(x, ws[:, 0])
         image = self.first_rgb(x, ws[:, 1])
         for i, block in enumerate(self.blocks):

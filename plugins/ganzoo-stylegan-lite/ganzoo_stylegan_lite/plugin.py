@@ -31,9 +31,6 @@ def ganzoo_register_models(register):
             # True: one grouped convolution per modulated layer; False scales activations instead,
             # as StyleGAN2's own training does: 2.5x faster per step on a 2-core CPU (bench/stylegan.py)
             "fused_modconv": False,
-            # the 4x4 input: "const" (StyleGAN2's learned constant) or "fourier" (StyleGAN3's
-            # sinusoids, rotated and shifted by w)
-            "synthesis_input": "const",
             "mixing_prob": 0.9,
             "r1_gamma": 0.01,  # StyleGAN2-ADA's CIFAR-10 value (32 px, batch 32-64)
             "r1_every": 16,
@@ -54,6 +51,4 @@ def ganzoo_register_models(register):
             "gpu": {"width": 128, "max_width": 512, "batch_size": 64, "steps": 40_000, "ema_decay": 0.999,
                     "sample_every": 2_000, "checkpoint_every": 2_000},
         },
-        # runs saved before a setting existed resume as they were built
-        legacy={"synthesis_input": "const"},
     ))

@@ -10,7 +10,7 @@ import torch
 import ganzoo
 from ganzoo.plugin import DataInfo, StyleGenerator
 from ganzoo.testing import step_context
-from ganzoo_stylegan_lite.layers import EqualLinear, FourierInput, ModulatedConv2d, minibatch_stddev
+from ganzoo_stylegan_lite.layers import EqualLinear, ModulatedConv2d, minibatch_stddev
 from ganzoo_stylegan_lite.model import StyleGANLite
 from ganzoo_stylegan_lite.nets import MappingNetwork, StyleGANGenerator
 
@@ -114,36 +114,6 @@ def test_truncation_pulls_towards_w_avg_and_mixing_swaps_the_fine_layers() -> No
         assert torch.allclose(mixed, g.synthesis(ws))
     with pytest.raises(ValueError, match="crossover must be a layer between 1 and 7"):
         g(z, mix_z=z2, crossover=8)
-
-
-def test_fourier_input_starts_the_same_for_every_w_and_w_turns_and_shifts_it() -> None:
-    """StyleGAN3's input: at initialisation no w moves it; a shift of half a unit (one pixel of
-    the 4x4 grid over [-1, 1]) moves the map by one pixel, a quarter turn turns it."""
-    torch.manual_seed(0)
-    layer = FourierInput(8, 16)
-    w = torch.randn(3, 16)
-    with torch.no_grad():
-        start = layer(w)
-        assert start.shape == (3, 8, 4, 4) and torch.allclose(start[0], start[1]) and torch.allclose(start[0], start[2])
-        layer.transform.bias.copy_(torch.tensor([1.0, 0.0, 0.5, 0.0]))  # x -> x + 0.5
-        shifted = layer(w)
-        assert torch.allclose(shifted[..., :-1], start[..., 1:], atol=1e-5)  # its pixel j is the old j + 1
-        assert not torch.allclose(shifted, start, atol=1e-3)
-        layer.transform.bias.copy_(torch.tensor([0.0, 1.0, 0.0, 0.0]))  # a quarter turn: (x, y) -> (-y, x)
-        # the new map at pixel (row i, column j) is the old one at (j, 3 - i): torch.rot90's turn
-        assert torch.allclose(layer(w), torch.rot90(start, 1, dims=(2, 3)), atol=1e-5)
-
-
-def test_generator_with_the_fourier_input_is_steered_by_w_and_trains() -> None:
-    torch.manual_seed(0)
-    model = build(16, synthesis_input="fourier")
-    assert not hasattr(model.G, "const")
-    model.build_optimizers()
-    figures = model.train_step(torch.rand(4, 3, 16, 16) * 2 - 1, step_context(1))
-    assert all(torch.isfinite(v) for v in figures.values())
-    assert model.G.fourier.transform.weight.grad.abs().sum() > 0  # w reaches the turn and the shift
-    with pytest.raises(ValueError, match="'const' or 'fourier'"):
-        build(16, synthesis_input="sine")
 
 
 def test_noise_is_fixed_at_sampling_and_fresh_in_training() -> None:
