@@ -310,12 +310,16 @@ class PluginConformance:
         first, again, other = (ganzoo.sample(run, N, seed=s) for s in (0, 0, 1))
         assert torch.equal(first, again), "the same seed gave different samples"
         assert not torch.equal(first, other), "different seeds gave the same samples"
-        g = loaded.nets[loaded.model.sampler_names[0]]
-        if getattr(g, "codes", 0):  # a categorical code (plugin API 1.5): what `ganzoo sample --code` picks, G reads
-            z = g.sample_latent(4 * g.codes, generator=torch.Generator().manual_seed(0))
-            code = torch.arange(g.codes).repeat(4)
+        from ganzoo.artifacts.loading import model_codes  # lazy: torch, as above
+
+        codes = model_codes(loaded)
+        if codes:  # a categorical code (plugin API 1.5): what `ganzoo sample --code` picks, G reads
+            g = loaded.nets[loaded.model.sampler_names[0]]
+            z = g.sample_latent(4 * codes, generator=torch.Generator().manual_seed(0))
+            code = torch.arange(codes).repeat(4)
             assert torch.equal(g.code_of(g.with_code(z, code)).cpu(), code), \
                 "with_code(z, k) gave latents whose code_of is not k: override both or neither"
+            assert torch.isfinite(ganzoo.sample(run, N, seed=0, code=codes - 1)).all()  # `ganzoo sample --code`
 
     def test_weights_verify_and_load(self, ganzoo_model: str | None) -> None:
         import torch

@@ -9,8 +9,8 @@ from pathlib import Path
 
 
 def test_a_run_ending_on_a_checkpoint_step_ends_on_every_rank(tmp_path: Path) -> None:
-    """The last step is the first checkpoint step (``--steps 500`` with the default one every
-    500). Whether a run ends with one more checkpoint must be decided alike on every rank:
+    """The only checkpoint is at the last step (here 6 of 6; with the defaults, ``--steps 500``
+    and one every 500). Whether a run ends with one more checkpoint must be decided alike on every rank:
     decided from whether ``last.pt`` existed, a rank that looked before rank 0 had written it
     saved alone and waited for the others forever (4 of 4 tries of this run on a 2-core CPU)."""
     result = subprocess.run([sys.executable, "-m", "ganzoo", "train", "vanilla", "--data", "ring", "--steps", "6",
@@ -34,3 +34,18 @@ def test_compile_falls_back_to_eager_on_every_rank(tmp_path: Path) -> None:
     assert result.returncode == 0, output
     assert output.count("the run goes on uncompiled") == 1, output  # rank 0 speaks for the run
     assert "finished at step 4/4" in output
+
+
+def test_a_wall_clock_budget_ends_every_rank_at_the_same_step(tmp_path: Path) -> None:
+    """``--minutes`` under ``--nproc``: each rank reads its own clock, so rank 0 decides when
+    to stop (every ``log_every`` steps) and every rank stops there, with one checkpoint."""
+    result = subprocess.run([sys.executable, "-m", "ganzoo", "train", "vanilla", "--data", "ring", "--steps", "1000000",
+                             "--minutes", "0.1", "--set", "log_every=7", "--nproc", "2", "--out", str(tmp_path / "runs"),
+                             "--quiet"],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, timeout=120,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = (tmp_path / "runs").iterdir()
+    (saved,) = (run / "checkpoints").glob("step-*.pt")
+    step = int(saved.stem.split("-")[1])
+    assert step > 0 and step % 7 == 0, saved.name  # stopped where rank 0 was asked

@@ -77,6 +77,19 @@ def test_resume_continues_exactly(tmp_path: Path, model: str, data: str, extra: 
         assert len(a["extra"]["pool"]) == 3 and all(torch.equal(x, y) for x, y in zip(a["extra"]["pool"], b["extra"]["pool"]))
 
 
+def test_a_run_ends_with_last_pt_at_its_own_step(tmp_path: Path) -> None:
+    """Resumed from its newest checkpoint and already done, a run writes nothing more; resumed
+    from an older one (here ``step-000010.pt``, as ``best.pt`` may be), it writes a checkpoint
+    of the step it ends at, so that ``last.pt`` says where the run stopped."""
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=20, **dict(QUICK, checkpoint_every=10))
+    last = run.dir / "checkpoints" / "last.pt"
+    before = last.stat().st_mtime_ns
+    again = ganzoo.train(resume=run.dir, steps=20, quiet=True)
+    assert again.step == 20 and last.stat().st_mtime_ns == before  # nothing to add
+    older = ganzoo.train(resume=run.dir / "checkpoints" / "step-000010.pt", steps=10, quiet=True)
+    assert older.step == 10 and load_checkpoint(last)["meta"]["step"] == 10
+
+
 def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
 

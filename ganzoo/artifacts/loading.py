@@ -17,7 +17,7 @@ from torch import nn
 
 from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.artifacts import weights
-from ganzoo.artifacts.picks import CODES, LABELS, expand_picks
+from ganzoo.artifacts.picks import Picks, plan_picks
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.host import get_host
 from ganzoo.io.imaging import save_samples
@@ -156,31 +156,19 @@ def conditional_classes(loaded: LoadedModel) -> int:
 
 
 def model_codes(loaded: LoadedModel) -> int:
-    """The values of the categorical code a model's sampler reads from its latent (0: none)."""
+    """The values of the categorical code a model's sampler reads from its latent (0: none;
+    also for a generator whose own ``codes`` attribute is something else)."""
     net = loaded.nets.get(loaded.model.sampler_names[0]) if loaded.model.sampler_names else None
-    return int(getattr(net, "codes", 0) or 0)
+    codes = getattr(net, "codes", 0)
+    return codes if isinstance(codes, int) and not isinstance(codes, bool) and codes > 0 else 0
 
 
-def _picked(loaded: LoadedModel, n: int, labels: Any, per_label: int | None, code: Any,
-            per_code: int | None) -> tuple[int, torch.Tensor | None, torch.Tensor | None]:
-    """How many samples, and the labels and codes asked of each (None where not asked)."""
-    classes, codes = conditional_classes(loaded), model_codes(loaded)
-    if (labels is not None or per_label is not None) and not classes:
-        raise GanzooError(f"model {loaded.meta['model']!r} is unconditional: it takes no labels.")
-    if (code is not None or per_code is not None) and not codes:
-        raise GanzooError(f"model {loaded.meta['model']!r} has no categorical code to pick: it takes no code "
-                          "(a model with one reads it from its latent, as DCGAN's `codes` setting does).")
-    if per_label is not None and per_code is not None:
-        raise GanzooError("give K of each label or K of each code, not both: pass per_label or per_code.")
-    if per_label is not None:
-        labels = expand_picks(list(range(classes)) if labels is None else labels, n, classes, per_label, LABELS)
-        n = len(labels)
-    if per_code is not None:
-        code = expand_picks(list(range(codes)) if code is None else code, n, codes, per_code, CODES)
-        n = len(code)
-    labels_t = None if labels is None else expand_picks(labels, n, classes, None, LABELS)
-    code_t = None if code is None else expand_picks(code, n, codes, None, CODES)
-    return n, labels_t, code_t
+def plan(loaded: LoadedModel, n: int, labels: Any = None, per_label: int | None = None, code: Any = None,
+         per_code: int | None = None) -> Picks:
+    """The samples asked of ``loaded``: how many, each one's label and code, a grid's rows."""
+    asked = code is not None or per_code is not None
+    return plan_picks(n, conditional_classes(loaded), model_codes(loaded) if asked else 0, labels, per_label,
+                      code, per_code)
 
 
 @torch.no_grad()
@@ -195,16 +183,18 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
     if loaded.kind == "unpaired-images":
         raise GanzooError("image-to-image models translate images: use `ganzoo translate` or ganzoo.translate().")
-    n, labels_t, code_t = _picked(loaded, n, labels, per_label, code, per_code)
-    net = loaded.nets.get(loaded.model.sampler_names[0])
+    picks = plan(loaded, n, labels, per_label, code, per_code)
     g = torch.Generator().manual_seed(seed)
     out = []
-    for start in range(0, n, CHUNK):
-        count = min(CHUNK, n - start)
-        chunk_labels = None if labels_t is None else labels_t[start : start + count]
+    for start in range(0, picks.n, CHUNK):
+        count = min(CHUNK, picks.n - start)
+        chunk_labels = None if picks.labels is None else picks.labels[start : start + count]
         inputs = loaded.model.sample_inputs(count, g, labels=chunk_labels, truncation=truncation)
-        if code_t is not None:  # the same latents, each with its code swapped in
-            inputs = {**inputs, "z": net.with_code(inputs["z"], code_t[start : start + count])}
+        if picks.codes is not None:  # the same latents, each with its code swapped in
+            if "z" not in inputs:
+                raise GanzooError(f"model {loaded.meta['model']!r} draws no latent z to pick a code in.")
+            net = loaded.nets[loaded.model.sampler_names[0]]
+            inputs = {**inputs, "z": net.with_code(inputs["z"], picks.codes[start : start + count])}
         out.append(loaded.model.generate(inputs, loaded.nets).float().cpu())
     return torch.cat(out)
 
@@ -215,17 +205,16 @@ def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
                 device: str = "cpu", code: torch.Tensor | list[int] | int | None = None,
                 per_code: int | None = None) -> Path:
     """Samples as a PNG grid, ``nrow`` per row; by default one row per class for a conditional
-    model (``per_label`` per row, or the length of the labels' runs), one row per code with
-    ``per_code``, else a square-ish grid."""
+    model, and one row per value where labels or codes come in runs of one length
+    (``per_label``, ``per_code``), else a square-ish grid."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
     if loaded.kind == "points-2d":
         raise GanzooError("a points model's samples are a scatter plot: use `ganzoo sample --out FILE.png`.")
     if nrow is not None and nrow < 1:
         raise GanzooError(f"nrow must be a positive number of images per row, not {nrow}.")
-    n, labels_t, code_t = _picked(loaded, n, labels, per_label, code, per_code)
-    images = sample(loaded, n, labels=labels_t, seed=seed, truncation=truncation, code=code_t)
-    rows = code_t if per_code is not None else labels_t
-    return save_samples(images, out, loaded.data_info, nrow or grid_columns(rows, n, conditional_classes(loaded)))
+    picks = plan(loaded, n, labels, per_label, code, per_code)
+    images = sample(loaded, picks.n, labels=picks.labels, seed=seed, truncation=truncation, code=picks.codes)
+    return save_samples(images, out, loaded.data_info, nrow or grid_columns(picks.rows, picks.n, conditional_classes(loaded)))
 
 
 def require_translator(loaded: LoadedModel) -> None:

@@ -36,25 +36,21 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     import numpy as np
     import torch
 
-    from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, model_codes, sample
-    from ganzoo.artifacts.picks import CODES, LABELS, parse_picks
+    from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, plan, sample
+    from ganzoo.artifacts.picks import CODES, LABELS, parse_numbers
     from ganzoo.io.imaging import save_samples
     from ganzoo.training.device import pick_device
 
     if per_label is not None and per_code is not None:
         raise click.UsageError("give --per-label or --per-code, not both.")
     loaded = load_model(source, pick_device(device))
-    classes = conditional_classes(loaded)  # 0 for an unconditional model, even on labelled data
-    label_tensor = parse_picks(labels, count or 64, classes, per_label, LABELS)
-    code_tensor = parse_picks(code, count or 64, model_codes(loaded), per_code, CODES)
-    per, rows = (per_label, label_tensor) if per_label is not None else (per_code, code_tensor)
-    if per is not None:
-        if count is not None and count != len(rows):
-            option = "--per-label" if per_label is not None else "--per-code"
-            raise click.UsageError(f"-n {count} does not match {option} {per} x {len(rows) // per} values; leave out -n.")
-        count = len(rows)
-    count = count or 64
-    samples = sample(loaded, count, labels=label_tensor, seed=seed, truncation=truncation, code=code_tensor)
+    picks = plan(loaded, count or 64, parse_numbers(labels, LABELS), per_label, parse_numbers(code, CODES), per_code)
+    per = per_label if per_label is not None else per_code
+    if per is not None and count is not None and count != picks.n:
+        option, what = ("--per-label", "labels") if per_label is not None else ("--per-code", "codes")
+        raise click.UsageError(f"-n {count} does not match {option} {per} x {picks.n // per} {what}; leave out -n.")
+    count = picks.n
+    samples = sample(loaded, count, labels=picks.labels, seed=seed, truncation=truncation, code=picks.codes)
     path = Path(out)
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +60,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
         np.save(path, samples.numpy())
     elif suffix == ".png":
         save_samples(samples, path, loaded.data_info,
-                     nrow or grid_columns(rows if per is not None else label_tensor, count, classes))
+                     nrow or grid_columns(picks.rows, count, conditional_classes(loaded)))
     else:
         raise click.ClickException(f"--out must end in .png, .pt or .npy, not {suffix or 'nothing'}.")
     what = "points" if loaded.kind == "points-2d" else "images"

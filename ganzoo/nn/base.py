@@ -108,15 +108,17 @@ class Generator(Net, ABC):
 
     def code_of(self, z: torch.Tensor) -> torch.Tensor:
         """The categorical code of each latent: the index of the largest of its first ``codes`` components."""
+        if not 0 < self.codes <= z.shape[1]:
+            raise GanzooError(f"this generator's code has {self.codes} values; it needs 1 to {z.shape[1]} "
+                              "(its latent's size).")
         return z[:, : self.codes].argmax(1)
 
     def with_code(self, z: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """``z`` with each latent's code set to ``code`` (N,): its largest first-``codes``
         component swapped into place ``code``. Among latents of one code, as likely as the
         original among all, so a picked code's samples are the model's own for that code;
-        the other components stay, so one z drawn with two codes differs in the code alone."""
-        if not self.codes:
-            raise GanzooError("this model has no categorical code to pick (a generator sets `codes`).")
+        the components past the first ``codes`` stay, so one z drawn with two codes differs
+        only in its first ``codes`` components."""
         code = torch.as_tensor(code, device=z.device).long().flatten()
         rows = torch.arange(len(z), device=z.device)
         top = self.code_of(z)

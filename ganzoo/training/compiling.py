@@ -30,11 +30,11 @@ def compile_in_place(nets: Mapping[str, nn.Module]) -> None:
 
 
 def is_compiled(nets: Mapping[str, nn.Module]) -> bool:
-    """Whether ``compile_in_place`` compiled these nets, or a module inside them: under
-    ``--nproc`` a compiled net is wrapped in DistributedDataParallel afterwards, and the
-    wrapper itself is not compiled."""
+    """Whether ``compile_in_place`` compiled these nets: each net, or under ``--nproc`` the net
+    inside its DistributedDataParallel wrapper (compiled first, wrapped after). Asked every
+    step, so it looks at those two modules only, not at every layer."""
     return any(getattr(module, "_compiled_call_impl", None) is not None
-               for net in nets.values() for module in net.modules())
+               for net in nets.values() for module in (net, getattr(net, "module", None)) if module is not None)
 
 
 def run_eagerly(*nets: nn.Module) -> None:

@@ -79,6 +79,16 @@ def newest_checkpoint(folder: Path) -> Path:
     return last
 
 
+def resumed_from_last(resumed_from: str | Path | None, run: Any) -> int | None:
+    """``run.step`` if the run resumed from the checkpoint ``last.pt`` holds, else None: a
+    run resumed from ``best.pt`` or an older step writes a checkpoint of its own when it
+    ends, even without taking a step, so that ``last.pt`` is where it stopped."""
+    last = run.last_checkpoint
+    if resumed_from is None or last is None or not Path(resumed_from).exists():
+        return None
+    return run.step if os.path.samefile(resumed_from, last) else None
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (Path, torch.device)):
         return str(value)

@@ -82,6 +82,7 @@ class Trainer:
 
         self.device = pick_device(cfg["device"], self.world.local_rank)
         self._resumed = ckpt.load(target.checkpoint) if target else None  # its step is compared, too
+        self._resumed_from = target.checkpoint if target else None
         ddp.init(self.world, self.device, {"model": self.spec.qualified_name, "data": self.data_source,  # same on all
                                            "resume_step": (self._resumed or {}).get("step"), **rundir.plain(cfg)})
         with quiet_if(quiet):  # data preparation's progress lines too
@@ -125,6 +126,7 @@ class Trainer:
         if self.world.distributed:
             self.model.replace_nets(lambda name, net: ddp.wrap(net, self.device))
         self._stop_requested = False
+        self._checkpointed_at: int | None = None  # the step of the last checkpoint written (fit sets it)
         self.log = StepLog()
 
     # -- set-up helpers -------------------------------------------------------------
@@ -274,10 +276,10 @@ class Trainer:
     def fit(self) -> Run:
         run, cfg = self.run, self.config
         resumed = run.step > 0
-        # the step of the last checkpoint written, known alike on every rank: whether the run ends
-        # with one more is decided from this, not from the file, which rank 0 may still be writing
-        # while another rank looks, and a rank that saves alone waits for the others forever
-        self._checkpointed_at = run.step if resumed else None
+        # the step of the last checkpoint written, alike on every rank: the run ends with one unless
+        # its last step wrote one (decided from whether last.pt existed, a rank looking while rank 0
+        # was still writing it saved alone and waited for the others forever)
+        self._checkpointed_at = ddp.from_main(self.world, rundir.resumed_from_last(self._resumed_from, run))
         if run.is_main:
             self._write_config()
             self.record.start(run.dir, run.step, self.total_steps)
@@ -297,7 +299,7 @@ class Trainer:
         try:
             for net in self.model.nets().values():
                 net.train()
-            while run.step < self.total_steps and not self._stop_requested and not self.clock.past(cfg["minutes"]):
+            while self._keep_going():
                 ctx.step = run.step
                 self.log.add(run.step + 1, {**step_falling_back(self.model, next(self.stream), ctx, self._say),
                                             **self.augment.figures()})
@@ -327,6 +329,18 @@ class Trainer:
             self.save_samples()
         self._finish(started_at)
         return run
+
+    def _keep_going(self) -> bool:
+        """Whether to take another step. Under ``--nproc`` every rank must take the same steps
+        (each step averages gradients across them), but each rank sees the wall clock
+        (``--minutes``) and Ctrl-C at its own moment; so there rank 0 decides, asked every
+        ``log_every`` steps."""
+        if self.run.step >= self.total_steps:
+            return False
+        stop = self._stop_requested or self.clock.past(self.config["minutes"])
+        if not self.world.distributed:
+            return not stop
+        return self.run.step % self.config["log_every"] != 0 or not ddp.from_main(self.world, stop)
 
     def _after_step(self) -> None:
         run, cfg = self.run, self.config
