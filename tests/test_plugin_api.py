@@ -74,11 +74,11 @@ def test_the_public_module_is_lazy_and_complete() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize(("declared", "ok"), [(">=1.0,<2", True), (">=1", True), ("==1.4", True), ("1.4", True), ("1", False),
-                                               (">=1.2,<2", True), (">=1.3,<2", True), (">=1.4,<2", True), (">=1.5,<2", False), ("<1", False),
-                                               (">=2,<3", False), ("==1.2", False), ("!=1.4", False)])
+@pytest.mark.parametrize(("declared", "ok"), [(">=1.0,<2", True), (">=1", True), ("==1.5", True), ("1.5", True), ("1", False),
+                                               (">=1.2,<2", True), (">=1.4,<2", True), (">=1.5,<2", True), (">=1.6,<2", False), ("<1", False),
+                                               (">=2,<3", False), ("==1.4", False), ("!=1.5", False)])
 def test_plugin_api_ranges(declared: str, ok: bool) -> None:
-    assert PLUGIN_API == "1.4"
+    assert PLUGIN_API == "1.5"
     assert api_supported(declared) is ok
     with pytest.raises(RegistrationError, match="version range"):
         api_supported("about one")
@@ -86,7 +86,7 @@ def test_plugin_api_ranges(declared: str, ok: bool) -> None:
 
 def test_an_incompatible_plugin_is_reported_and_skipped_and_its_names_say_so(site: Path) -> None:
     install_package(site, "ganzoo-mini", MINI.format(api=">=2.0,<3"))
-    with pytest.warns(PluginWarning, match="ganzoo-mini.*plugin API >=2.0,<3.*provides plugin API 1.4"):
+    with pytest.warns(PluginWarning, match="ganzoo-mini.*plugin API >=2.0,<3.*provides plugin API 1.5"):
         host = PluginHost()
     info = next(p for p in host.plugins if p.name == "ganzoo-mini")
     assert info.status == "error" and info.api == ">=2.0,<3" and "IncompatiblePluginError" in info.error

@@ -27,13 +27,16 @@ from typing import Any
 
 import torch
 
+from ganzoo.artifacts.checkpoint import rng_state, set_rng_state
 from ganzoo.files import atomic_write
 from ganzoo.nn.base import DataInfo
 from ganzoo.nn.build import build_model
 from ganzoo.nn.model import StepContext
 from ganzoo.paths import home
 from ganzoo.registry import ModelSpec
+from ganzoo.training.config import TRAINER_DEFAULTS
 from ganzoo.training.device import autocast_factory, native_bf16
+from ganzoo.training.rundir import plain
 
 MARGIN = 1.10
 #: a warm-up step per candidate (kernels are built on first use), then timed steps, one
@@ -140,6 +143,24 @@ def resolve(precision: str, channels_last: object, device: torch.device, convolu
 
 def _name(candidate: Candidate) -> str:
     return candidate[0] + (" channels_last" if candidate[1] else "")
+
+
+def for_run(spec: ModelSpec, config: Mapping[str, Any], info: DataInfo, device: torch.device, world_size: int,
+            convolutional: bool, resolved: Mapping[str, Any], say: Callable[[str], None]) -> tuple[str, bool, str]:
+    """A run's precision and layout: as it started when resumed (``resolved``, from its saved
+    config) on the same kind of device; else ``resolve``'s, keyed by the model, its data's shape
+    and its settings, with the probe's random draws undone so that it leaves no trace in the run."""
+    if config["precision"] == "auto" and config["channels_last"] == "auto" and resolved.get("precision") and \
+            str(resolved.get("device", "")).split(":")[0] == device.type:
+        return resolved["precision"], bool(resolved.get("channels_last")), "as the run started"
+    shape = {k: v for k, v in config.items() if k not in TRAINER_DEFAULTS or k == "batch_size"}
+    what = f"{spec.qualified_name}|{info.kind} {info.channels}x{info.image_size}|{plain(shape)}|world={world_size}"
+    rng = rng_state()
+    try:
+        step = step_factory(spec, config, info, device)
+        return resolve(config["precision"], config["channels_last"], device, convolutional, what, step, say=say)
+    finally:
+        set_rng_state(rng)
 
 
 def step_factory(spec: ModelSpec, config: Mapping[str, Any], info: DataInfo,

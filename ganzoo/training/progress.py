@@ -70,6 +70,16 @@ class Clock:
         return rate
 
 
+def ending(summary: dict[str, Any], report: str) -> str:
+    """What a run that finished or was interrupted says: where it stopped and what it wrote."""
+    run_dir = summary["run_dir"]
+    return (f"{summary['status']} at step {summary['step']}/{summary['total_steps']} after {summary['seconds']:.1f} s "
+            f"({summary['images_per_s']:.0f} images/s)\n"
+            f"  run folder:  {run_dir}\n  samples:     {summary['samples']}\n  checkpoint:  {summary['checkpoint']}\n"
+            + report
+            + (f"  resume:      ganzoo train --resume {run_dir}\n" if summary["status"] == "interrupted" else ""))
+
+
 def next_steps(run_dir: object, data_info: Any, translates: bool, conditional: bool = False) -> str:
     """What to do with a finished run next, right for its kind of model (``--labels`` only
     for a conditional generator: an unconditional one trained on labelled data takes none)."""

@@ -36,11 +36,11 @@ from ganzoo.training import distributed as ddp
 from ganzoo.training import precision as prec
 from ganzoo.training import resume as resume_rules
 from ganzoo.training.compiling import compile_in_place, step_falling_back
-from ganzoo.training.config import TRAINER_DEFAULTS, ConfigError
+from ganzoo.training.config import ConfigError
 from ganzoo.training.device import autocast_factory, pick_device, pick_threads
 from ganzoo.training.ema import EMA, unwrap
 from ganzoo.training.plan import RunPlan
-from ganzoo.training.progress import Clock, Progress, next_steps
+from ganzoo.training.progress import Clock, Progress, ending, next_steps
 from ganzoo.training.run import Run, fixed_inputs
 from ganzoo.training.run_record import RunRecord
 from ganzoo.training.schedule import apply_schedule, lr_factor, on_resume, total_steps
@@ -136,21 +136,8 @@ class Trainer:
 
     def _pick_precision(self, saved: dict[str, Any] | None) -> tuple[str, bool, str]:
         """Precision and layout: as the run started, when resumed; else measured (precision.py)."""
-        cfg, resolved = self.config, (saved or {}).get("resolved", {})
-        if cfg["precision"] == "auto" and cfg["channels_last"] == "auto" and resolved.get("precision") and \
-                str(resolved.get("device", "")).split(":")[0] == self.device.type:
-            return resolved["precision"], bool(resolved.get("channels_last")), "as the run started"
-        shape = {k: v for k, v in cfg.items() if k not in TRAINER_DEFAULTS or k == "batch_size"}
-        info = self.data_info
-        what = (f"{self.spec.qualified_name}|{info.kind} {info.channels}x{info.image_size}|{rundir.plain(shape)}"
-                f"|world={self.world.size}")
-        rng = ckpt.rng_state()
-        try:
-            step = prec.step_factory(self.spec, cfg, info, self.device)
-            choice = prec.resolve(cfg["precision"], cfg["channels_last"], self.device, self.model.convolutional, what,
-                                  step, say=self._say)
-        finally:
-            ckpt.set_rng_state(rng)  # the probe's draws leave no trace in the run
+        choice = prec.for_run(self.spec, self.config, self.data_info, self.device, self.world.size,
+                              self.model.convolutional, (saved or {}).get("resolved", {}), self._say)
         return ddp.from_main(self.world, choice)
 
     def _restore(self) -> None:
@@ -276,9 +263,8 @@ class Trainer:
     def fit(self) -> Run:
         run, cfg = self.run, self.config
         resumed = run.step > 0
-        # the step of the last checkpoint written, alike on every rank: the run ends with one unless
-        # its last step wrote one (decided from whether last.pt existed, a rank looking while rank 0
-        # was still writing it saved alone and waited for the others forever)
+        # the last checkpoint's step, alike on every rank: the run ends with one unless its last step wrote one
+        # (decided from last.pt's existence, a rank looking while rank 0 wrote it saved alone and hung)
         self._checkpointed_at = ddp.from_main(self.world, rundir.resumed_from_last(self._resumed_from, run))
         if run.is_main:
             self._write_config()
@@ -387,14 +373,9 @@ class Trainer:
         self.host.hook.ganzoo_train_end(run=run, summary=summary)  # every rank: check run.is_main
         report = self.record.stop(run.dir, run.status, run.step, self.total_steps, error) if run.is_main else ""
         if run.status in ("finished", "interrupted"):
-            self._say(
-                f"{run.status} at step {run.step}/{self.total_steps} after {seconds:.1f} s "
-                f"({summary['images_per_s']:.0f} images/s)\n"
-                f"  run folder:  {run.dir}\n  samples:     {summary['samples']}\n  checkpoint:  {summary['checkpoint']}\n"
-                + report
-                + (f"  resume:      ganzoo train --resume {run.dir}\n" if run.status == "interrupted" else "")
-                + next_steps(run.dir, self.data_info, bool(self.model.directions),
-                             bool(getattr(unwrap(self.model.nets()[self.model.sampler_names[0]]), "num_classes", 0))))
+            conditional = bool(getattr(unwrap(self.model.nets()[self.model.sampler_names[0]]), "num_classes", 0))
+            self._say(ending(summary, report) + next_steps(run.dir, self.data_info, bool(self.model.directions),
+                                                           conditional))
         self.close()
 
     def close(self) -> None:
