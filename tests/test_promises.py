@@ -137,7 +137,8 @@ def test_the_readmes_quick_examples_run_as_written(tmp_path: Path) -> None:
     setup = ["ganzoo train vanilla --data ring --steps 50 --quiet", 'RUN=$(ls -td runs/vanilla-ring-*/ | head -1)']
     done = shell(setup + weights_block + quick, tmp_path, env)
     assert done.returncode == 0, done.stderr[-3000:]
-    for made in ("shapes.png", "scores.json", "mine.safetensors", "grid.png", "table.png", "mix.png", "walk.gif"):
+    for made in ("shapes.png", "scores.json", "mine.safetensors", "grid.png", "table.png", "codes.png", "mix.png",
+                 "walk.gif"):
         assert (tmp_path / made).is_file(), made
 
 
