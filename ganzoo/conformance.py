@@ -314,7 +314,7 @@ class PluginConformance:
 
         codes = model_codes(loaded)
         if codes:  # a categorical code (plugin API 1.5): what `ganzoo sample --code` picks, G reads
-            g = loaded.nets[loaded.model.sampler_names[0]]
+            g = loaded.sampler
             z = g.sample_latent(4 * codes, generator=torch.Generator().manual_seed(0))
             code = torch.arange(codes).repeat(4)
             assert torch.equal(g.code_of(g.with_code(z, code)).cpu(), code), \

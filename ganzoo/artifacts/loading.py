@@ -44,6 +44,11 @@ class LoadedModel:
     def kind(self) -> str:
         return self.model.data.kind
 
+    @property
+    def sampler(self) -> nn.Module | None:
+        """The net samples are drawn with (None for a model that names none)."""
+        return self.nets.get(self.model.sampler_names[0]) if self.model.sampler_names else None
+
 
 def checkpoint_path(source: str | Path) -> Path:
     path = Path(source).expanduser()
@@ -151,15 +156,13 @@ def square_row(n: int) -> int:
 def conditional_classes(loaded: LoadedModel) -> int:
     """The class count a model's sampler is conditioned on (0 for an unconditional one, even when
     it was trained on labelled data, such as DCGAN on shapes)."""
-    net = loaded.nets.get(loaded.model.sampler_names[0]) if loaded.model.sampler_names else None
-    return int(getattr(net, "num_classes", 0) or 0)
+    return int(getattr(loaded.sampler, "num_classes", 0) or 0)
 
 
 def model_codes(loaded: LoadedModel) -> int:
     """The values of the categorical code a model's sampler reads from its latent (0: none;
     also for a generator whose own ``codes`` attribute is something else)."""
-    net = loaded.nets.get(loaded.model.sampler_names[0]) if loaded.model.sampler_names else None
-    codes = getattr(net, "codes", 0)
+    codes = getattr(loaded.sampler, "codes", 0)
     return codes if isinstance(codes, int) and not isinstance(codes, bool) and codes > 0 else 0
 
 
@@ -171,7 +174,6 @@ def plan(loaded: LoadedModel, n: int, labels: Any = None, per_label: int | None 
                       code, per_code)
 
 
-@torch.no_grad()
 def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor | list[int] | None = None,
            seed: int = 0, truncation: float | None = None, device: str = "cpu",
            per_label: int | None = None, code: torch.Tensor | list[int] | int | None = None,
@@ -181,9 +183,15 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
     categorical code (models that read one from z); ``per_label`` / ``per_code`` K: each of
     them (all by default) K times in a row, n ignored."""
     loaded = source if isinstance(source, LoadedModel) else load_model(source, device)
+    return draw(loaded, plan(loaded, n, labels, per_label, code, per_code), seed, truncation)
+
+
+@torch.no_grad()
+def draw(loaded: LoadedModel, picks: Picks, seed: int = 0, truncation: float | None = None) -> torch.Tensor:
+    """The samples ``plan`` asked for, in chunks: the same seed gives the same latents, and
+    a picked code is swapped into each latent after it is drawn."""
     if loaded.kind == "unpaired-images":
         raise GanzooError("image-to-image models translate images: use `ganzoo translate` or ganzoo.translate().")
-    picks = plan(loaded, n, labels, per_label, code, per_code)
     g = torch.Generator().manual_seed(seed)
     out = []
     for start in range(0, picks.n, CHUNK):
@@ -193,8 +201,7 @@ def sample(source: str | Path | LoadedModel, n: int = 64, labels: torch.Tensor |
         if picks.codes is not None:  # the same latents, each with its code swapped in
             if "z" not in inputs:
                 raise GanzooError(f"model {loaded.meta['model']!r} draws no latent z to pick a code in.")
-            net = loaded.nets[loaded.model.sampler_names[0]]
-            inputs = {**inputs, "z": net.with_code(inputs["z"], picks.codes[start : start + count])}
+            inputs = {**inputs, "z": loaded.sampler.with_code(inputs["z"], picks.codes[start : start + count])}
         out.append(loaded.model.generate(inputs, loaded.nets).float().cpu())
     return torch.cat(out)
 
@@ -213,7 +220,7 @@ def sample_grid(source: str | Path | LoadedModel, out: str | Path, n: int = 64,
     if nrow is not None and nrow < 1:
         raise GanzooError(f"nrow must be a positive number of images per row, not {nrow}.")
     picks = plan(loaded, n, labels, per_label, code, per_code)
-    images = sample(loaded, picks.n, labels=picks.labels, seed=seed, truncation=truncation, code=picks.codes)
+    images = draw(loaded, picks, seed, truncation)
     return save_samples(images, out, loaded.data_info, nrow or grid_columns(picks.rows, picks.n, conditional_classes(loaded)))
 
 
@@ -245,4 +252,4 @@ def load(source: str | Path, direction: str = "a2b") -> nn.Module:
     loaded = load_model(source)
     if loaded.kind == "unpaired-images":
         return loaded.nets[loaded.model.directions[direction]]
-    return loaded.nets[loaded.model.sampler_names[0]]
+    return loaded.sampler

@@ -36,7 +36,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
     import numpy as np
     import torch
 
-    from ganzoo.artifacts.loading import conditional_classes, grid_columns, load_model, plan, sample
+    from ganzoo.artifacts.loading import conditional_classes, draw, grid_columns, load_model, plan
     from ganzoo.artifacts.picks import CODES, LABELS, parse_numbers
     from ganzoo.io.imaging import save_samples
     from ganzoo.training.device import pick_device
@@ -50,7 +50,7 @@ def sample_cmd(source: str, count: int | None, out: str, labels: str | None, per
         option, what = ("--per-label", "labels") if per_label is not None else ("--per-code", "codes")
         raise click.UsageError(f"-n {count} does not match {option} {per} x {picks.n // per} {what}; leave out -n.")
     count = picks.n
-    samples = sample(loaded, count, labels=picks.labels, seed=seed, truncation=truncation, code=picks.codes)
+    samples = draw(loaded, picks, seed, truncation)
     path = Path(out)
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
