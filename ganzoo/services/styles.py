@@ -33,13 +33,13 @@ GIF_FPS = 20
 
 def has_styles(loaded: LoadedModel) -> bool:
     """Whether the model's sampling generator is a style generator (a mapping into W)."""
-    return isinstance(loaded.nets[loaded.model.sampler_names[0]], StyleGenerator)
+    return isinstance(loaded.sampler, StyleGenerator)
 
 
 def style_generator(loaded: LoadedModel) -> StyleGenerator:
     """The model's sampling generator, if it has styles; a clear error otherwise."""
-    g = loaded.nets[loaded.model.sampler_names[0]]
-    if not has_styles(loaded):
+    g = loaded.sampler
+    if not isinstance(g, StyleGenerator):
         raise GanzooError(f"model {loaded.meta['model']!r} has no styles (no mapping network into W), so it has no "
                           "layers to mix; style mixing needs a style model such as stylegan-lite. "
                           "(`ganzoo interpolate` works for every image model.)")
@@ -52,7 +52,7 @@ def image_generator(loaded: LoadedModel) -> torch.nn.Module:
         what = "translates images" if loaded.model.directions else "draws 2-D points"
         raise GanzooError(f"model {loaded.meta['model']!r} {what}; interpolation walks the latent space of an "
                           "image generator (dcgan, cgan, stylegan-lite, ...).")
-    return loaded.nets[loaded.model.sampler_names[0]]
+    return loaded.sampler
 
 
 def _loaded(source: str | Path | LoadedModel, device: str) -> LoadedModel:
