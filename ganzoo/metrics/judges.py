@@ -17,7 +17,9 @@ def judge_images(samples: Any, dataset: str = "digits", n_real: int | None = Non
     from the train split to the test split, so 1 is as good as real), ``recognised`` (the
     share of samples it gives one class with confidence >= 0.9) and ``classes`` (classes
     with at least 3 % of the samples among the recognised). For a learning check: a model
-    that no longer learns stays far from 1 and is rarely recognised."""
+    that no longer learns stays far from 1 and is rarely recognised. The classifier has no
+    "none of these" answer, so early smudges can be recognised as often as a finished
+    model's samples: bound ``recognised`` beside ``fd_ratio``, never alone."""
     import torch  # lazy: the conformance kit imports this module at pytest start-up
 
     from ganzoo.data import load  # lazy: as torch
