@@ -60,11 +60,9 @@ def ganzoo_register_models(register):
         presets={
             # for runs past 3,000 steps, where a constant rate without augmentation oscillates (D wins, G
             # chases it from mode to mode): DiffAugment and R1 every step keep D from winning, and
-            # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). With the
-            # default code (and the EMA sampler) it ended a fifth closer to the data than without (both
-            # with cutout); lazy R1 plateaus higher here. Translation only: with cutout, which hides a
-            # square half the image's side from D and often the whole shape, it ended further from the
-            # data on three seeds. 38-51 min on one core of a 2-core CPU; docs/models.md has the curves
+            # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). R1 every step:
+            # taken lazily it plateaus higher. Translation only: cutout hides a square half the image's
+            # side from D, often the whole shape. docs/models.md has the curves, timings and seeds
             "long": {"augment": "diffaugment", "augment_policy": "translation", "r1": 0.1, "r1_every": 1,
                      "steps": 24_000, "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
         },
