@@ -39,7 +39,7 @@ Helpers for a plugin's own tests:
   ``load_checkpoint``;
 - pretrained weights: ``shipped_weights``, ``assert_metrics_reproduce``;
 - judges of learning: ``judge_images``, ``judge_points``, ``judge_translation``,
-  ``classify``, ``classifier_features``, ``frechet_distance``, ``real_images``;
+  ``read_shapes``, ``classify``, ``classifier_features``, ``frechet_distance``, ``real_images``;
 - transport plugins: ``download``, ``ChecksumError``, ``check_push_url``, ``call_hook``.
 """
 
@@ -68,7 +68,7 @@ from ganzoo.kit_helpers import (
     shipped_weights,
     step_context,
 )
-from ganzoo.metrics.judges import judge_images, judge_points
+from ganzoo.metrics.judges import judge_images, judge_points, read_shapes
 
 __all__ = [
     # the conformance kit
@@ -91,6 +91,7 @@ __all__ = [
     "judge_images",
     "judge_points",
     "judge_translation",
+    "read_shapes",
     "real_images",
     # transport plugins
     "ChecksumError",

@@ -1,7 +1,10 @@
 """``shapes``: procedurally drawn coloured shapes with class labels.
 
 Six classes (circle, square, triangle, star, cross, ring) at random position,
-scale, rotation and colour, on plain or noisy backgrounds. Generated in vectorised
+scale, rotation and colour, on plain or noisy backgrounds. ``render_none`` draws, in the
+same poses, colours and backgrounds, shapes that are none of the six (in-between shapes
+and irregular blobs): what a judge that may answer "none of these" learns from
+(``ganzoo.metrics.shape_reader``). Generated in vectorised
 chunks (20,000 images: ~2 s at 32 px, ~9 s at 64 px on 2 cores) and cached under
 GANZOO_HOME, so later loads take a fraction of a second. A given
 (seed, size, image_size) always yields the same images.
@@ -10,6 +13,7 @@ GANZOO_HOME, so later loads take a fraction of a second. A given
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
@@ -27,7 +31,7 @@ def render_shapes(n: int, image_size: int, generator: torch.Generator,
     """n labelled images as uint8 (n, 3, S, S) and labels (n,); ``done`` counts them."""
     images, labels = [], []
     for start in range(0, n, CHUNK):
-        img, lab = _render_chunk(min(CHUNK, n - start), image_size, generator)
+        img, lab = _render_chunk(min(CHUNK, n - start), image_size, generator, signed_distance)
         images.append(img)
         labels.append(lab)
         if done is not None:
@@ -35,7 +39,42 @@ def render_shapes(n: int, image_size: int, generator: torch.Generator,
     return torch.cat(images), torch.cat(labels)
 
 
-def _render_chunk(n: int, size: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def render_none(n: int, image_size: int, generator: torch.Generator) -> torch.Tensor:
+    """n uint8 images of shapes that are none of the six, posed, coloured and set on
+    backgrounds exactly as ``shapes`` draws its own: 40 % in-between shapes (the distance
+    fields of two classes mixed 35-65 %, as a generator morphing from one to the other
+    draws them), 25 % lumpy blobs (a circle whose radius wanders with angle), 25 % ovals
+    and eggs (round, but no circle) and 10 % backgrounds with nothing on them. So a judge trained to tell them from the six can
+    only use the outline. The outlines draw on a generator of their own, so the same seed
+    poses, colours and backgrounds them exactly as ``render_shapes`` does its shapes."""
+    outlines = torch.Generator().manual_seed(generator.initial_seed() + 1)
+
+    def none_distance(labels: torch.Tensor, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
+        count = len(labels)
+        other = (labels + torch.randint(1, len(SHAPES), (count,), generator=outlines)) % len(SHAPES)
+        mix = (0.35 + 0.3 * torch.rand(count, generator=outlines)).view(-1, 1, 1)
+        morph = mix * signed_distance(labels, px, py) + (1 - mix) * signed_distance(other, px, py)
+        theta = torch.atan2(py, px)
+        radius = torch.full_like(px, 0.8)
+        for harmonic in (2, 3, 4, 5):
+            amplitude = 0.8 * (0.10 + 0.15 * torch.rand(count, generator=outlines)).view(-1, 1, 1)
+            phase = (2 * math.pi * torch.rand(count, generator=outlines)).view(-1, 1, 1)
+            radius = radius + amplitude * torch.cos(harmonic * theta + phase)
+        blob = torch.sqrt(px**2 + py**2) - radius
+        stretch = 0.8 * (0.08 + 0.12 * torch.rand(count, generator=outlines)).view(-1, 1, 1)
+        lean = 0.8 * 0.06 * torch.rand(count, generator=outlines).view(-1, 1, 1)
+        egg = torch.sqrt(px**2 + py**2) - (0.8 + stretch * torch.cos(2 * theta) + lean * torch.cos(3 * theta))
+        kind = torch.rand(count, generator=outlines).view(-1, 1, 1)
+        drawn = torch.where(kind < 0.4, morph, torch.where(kind < 0.65, blob, egg))
+        return torch.where(kind < 0.9, drawn, torch.full_like(blob, 10.0))
+
+    return torch.cat([_render_chunk(min(CHUNK, n - start), image_size, generator, none_distance)[0]
+                      for start in range(0, n, CHUNK)])
+
+
+def _render_chunk(n: int, size: int, g: torch.Generator,
+                  distance: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
     def u(lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=g)
 
@@ -45,7 +84,7 @@ def _render_chunk(n: int, size: int, g: torch.Generator) -> tuple[torch.Tensor, 
     cx, cy = (torch.rand(n, generator=g) * 2 - 1) * room, (torch.rand(n, generator=g) * 2 - 1) * room
     angle = u(0, 2 * math.pi)
     px, py = local_coordinates(n, size, cx, cy, scale, angle)
-    alpha = coverage(signed_distance(labels, px, py), (2.0 / size) / scale.view(-1, 1, 1)).unsqueeze(1)
+    alpha = coverage(distance(labels, px, py), (2.0 / size) / scale.view(-1, 1, 1)).unsqueeze(1)
 
     colour = hsv_to_rgb(u(0, 1), u(0.55, 1.0), u(0.75, 1.0)).view(n, 3, 1, 1)
     dark = torch.rand(n, generator=g) < 0.5  # dark or light background, for contrast either way
