@@ -5,7 +5,7 @@ and it names a smudge or a lumpy blob as confidently as a drawn star: its "recog
 share counts samples a person would not name. This reader has a seventh answer, none of
 these, learnt from ``ganzoo.data.shapes.render_none``: shapes posed, coloured and set on
 backgrounds exactly as ``shapes`` draws its own, but with outlines that are none of the
-six (in-between shapes, irregular blobs, nothing at all). So only the outline can tell
+six (in-between shapes, lumpy blobs, ovals, nothing at all). So only the outline can tell
 them apart. Every training image, real or none, is blurred (up to 0.7 px) or noised (up
 to 5 % of the range) at random, the slips a person looks past, so that it reads outlines
 rather than pixel noise. Two such nets, trained from two seeds, answer together (their
