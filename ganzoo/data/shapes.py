@@ -2,10 +2,9 @@
 
 Six classes (circle, square, triangle, star, cross, ring) at random position,
 scale, rotation and colour, on plain or noisy backgrounds. ``render_none`` draws, in the
-same poses, colours and backgrounds, shapes that are none of the six (in-between shapes
-and irregular blobs): what a judge that may answer "none of these" learns from
-(``ganzoo.metrics.shape_reader``). Generated in vectorised
-chunks (20,000 images: ~2 s at 32 px, ~9 s at 64 px on 2 cores) and cached under
+same poses, colours and backgrounds, shapes that are none of the six: what a judge that
+may answer "none of these" learns from (``ganzoo.metrics.shape_reader``). Generated in
+vectorised chunks (20,000 images: ~2 s at 32 px, ~9 s at 64 px on 2 cores) and cached under
 GANZOO_HOME, so later loads take a fraction of a second. A given
 (seed, size, image_size) always yields the same images.
 """
@@ -29,14 +28,7 @@ TEST_SEED_OFFSET = 7_919_000
 def render_shapes(n: int, image_size: int, generator: torch.Generator,
                   done: Progress | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """n labelled images as uint8 (n, 3, S, S) and labels (n,); ``done`` counts them."""
-    images, labels = [], []
-    for start in range(0, n, CHUNK):
-        img, lab = _render_chunk(min(CHUNK, n - start), image_size, generator, signed_distance)
-        images.append(img)
-        labels.append(lab)
-        if done is not None:
-            done.add(len(img))
-    return torch.cat(images), torch.cat(labels)
+    return _render(n, image_size, generator, signed_distance, done)
 
 
 def render_none(n: int, image_size: int, generator: torch.Generator) -> torch.Tensor:
@@ -44,9 +36,10 @@ def render_none(n: int, image_size: int, generator: torch.Generator) -> torch.Te
     backgrounds exactly as ``shapes`` draws its own: 40 % in-between shapes (the distance
     fields of two classes mixed 35-65 %, as a generator morphing from one to the other
     draws them), 25 % lumpy blobs (a circle whose radius wanders with angle), 25 % ovals
-    and eggs (round, but no circle) and 10 % backgrounds with nothing on them. So a judge trained to tell them from the six can
-    only use the outline. The outlines draw on a generator of their own, so the same seed
-    poses, colours and backgrounds them exactly as ``render_shapes`` does its shapes."""
+    and eggs (round, but no circle) and 10 % backgrounds with nothing on them. So a judge
+    trained to tell them from the six can only use the outline. The outlines draw on a
+    generator of their own, so the same seed poses, colours and backgrounds them exactly as
+    ``render_shapes`` does its shapes."""
     outlines = torch.Generator().manual_seed(generator.initial_seed() + 1)
 
     def none_distance(labels: torch.Tensor, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
@@ -54,27 +47,40 @@ def render_none(n: int, image_size: int, generator: torch.Generator) -> torch.Te
         other = (labels + torch.randint(1, len(SHAPES), (count,), generator=outlines)) % len(SHAPES)
         mix = (0.35 + 0.3 * torch.rand(count, generator=outlines)).view(-1, 1, 1)
         morph = mix * signed_distance(labels, px, py) + (1 - mix) * signed_distance(other, px, py)
-        theta = torch.atan2(py, px)
+        rho, theta = torch.sqrt(px**2 + py**2), torch.atan2(py, px)
         radius = torch.full_like(px, 0.8)
         for harmonic in (2, 3, 4, 5):
             amplitude = 0.8 * (0.10 + 0.15 * torch.rand(count, generator=outlines)).view(-1, 1, 1)
             phase = (2 * math.pi * torch.rand(count, generator=outlines)).view(-1, 1, 1)
             radius = radius + amplitude * torch.cos(harmonic * theta + phase)
-        blob = torch.sqrt(px**2 + py**2) - radius
+        blob = rho - radius
         stretch = 0.8 * (0.08 + 0.12 * torch.rand(count, generator=outlines)).view(-1, 1, 1)
         lean = 0.8 * 0.06 * torch.rand(count, generator=outlines).view(-1, 1, 1)
-        egg = torch.sqrt(px**2 + py**2) - (0.8 + stretch * torch.cos(2 * theta) + lean * torch.cos(3 * theta))
+        egg = rho - (0.8 + stretch * torch.cos(2 * theta) + lean * torch.cos(3 * theta))
         kind = torch.rand(count, generator=outlines).view(-1, 1, 1)
         drawn = torch.where(kind < 0.4, morph, torch.where(kind < 0.65, blob, egg))
         return torch.where(kind < 0.9, drawn, torch.full_like(blob, 10.0))
 
-    return torch.cat([_render_chunk(min(CHUNK, n - start), image_size, generator, none_distance)[0]
-                      for start in range(0, n, CHUNK)])
+    return _render(n, image_size, generator, none_distance)[0]
 
 
-def _render_chunk(n: int, size: int, g: torch.Generator,
-                  distance: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+Distance = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]  # (labels, x, y) -> SDF
+
+
+def _render(n: int, size: int, g: torch.Generator, distance: Distance,
+            done: Progress | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """n images drawn CHUNK at a time with ``distance`` as the outline, and their labels."""
+    images, labels = [], []
+    for start in range(0, n, CHUNK):
+        img, lab = _render_chunk(min(CHUNK, n - start), size, g, distance)
+        images.append(img)
+        labels.append(lab)
+        if done is not None:
+            done.add(len(img))
+    return torch.cat(images), torch.cat(labels)
+
+
+def _render_chunk(n: int, size: int, g: torch.Generator, distance: Distance) -> tuple[torch.Tensor, torch.Tensor]:
     def u(lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=g)
 

@@ -46,7 +46,7 @@ def judge_images(samples: Any, dataset: str = "digits", n_real: int | None = Non
 
 def read_shapes(samples: Any) -> dict[str, float]:
     """How many generated ``shapes`` images a person would name, judged by a reader that may
-    answer "none of these" (``ganzoo.metrics.shape_reader``; trained once per machine in a few
+    answer "none of these" (``ganzoo.metrics.shape_reader``; trained once per machine in several
     minutes, then cached): ``named`` (the share it names as one of the six shapes), ``none``
     (the rest) and ``classes`` (shapes named in at least 3 % of the samples). Unlike
     ``judge_images``' ``recognised`` it does not name smudges and blobs: bound ``named`` alone

@@ -20,7 +20,9 @@ import torch
 from torch import nn
 
 import ganzoo.data as gdata
+from ganzoo.data.base import to_unit_range
 from ganzoo.data.cache import cached_tensors, progress
+from ganzoo.data.draw import SHAPES
 from ganzoo.data.shapes import render_none
 from ganzoo.metrics.classifier import SmallClassifier, judge_threads
 
@@ -55,10 +57,6 @@ def _gaussian(sigma: float, channels: int) -> torch.Tensor:
     return k.expand(channels, 1, 5, 5).contiguous()
 
 
-def _to_unit(images: torch.Tensor) -> torch.Tensor:
-    return images.float() / 127.5 - 1 if images.dtype == torch.uint8 else images
-
-
 @torch.enable_grad()  # callers may be scoring under no_grad when the reader is first needed
 @judge_threads()
 def _train(data: object, seed: int = 0) -> SmallClassifier:
@@ -66,9 +64,8 @@ def _train(data: object, seed: int = 0) -> SmallClassifier:
     g = torch.Generator().manual_seed(seed)
     net = SmallClassifier(data.channels, data.num_classes + 1)
     opt = torch.optim.Adam(net.parameters(), 2e-3)
-    real_x, real_y = data.train.batch(torch.arange(len(data.train)))
-    real_x = _to_unit(real_x)
-    none_x = _to_unit(render_none(NONE_POOL, data.image_size, g))
+    real_x, real_y = data.train.batch(torch.arange(len(data.train)))  # already in [-1, 1]
+    none_x = to_unit_range(render_none(NONE_POOL, data.image_size, g))
     none_y = torch.full((NONE_BATCH,), data.num_classes)
     with progress(f'training the shapes reader with a "none of these" answer, net {seed + 1} of {len(SEEDS)} '
                   "(once, then cached)", TRAIN_STEPS, "steps") as done:
@@ -98,17 +95,16 @@ class ShapeReader(nn.Module):
 
 def get_shape_reader(image_size: int = 32) -> ShapeReader:
     """The reader for ``shapes`` at ``image_size``: classes 0-5 as ``shapes`` names them, 6 none."""
-    data = gdata.load("shapes", image_size=image_size, channels=3)
-
-    def train_all() -> dict[str, torch.Tensor]:
+    def train_all() -> dict[str, torch.Tensor]:  # the data is loaded only when the reader is not cached
+        data = gdata.load("shapes", image_size=image_size, channels=3)
         return {f"{seed}.{name}": value for seed in SEEDS for name, value in _train(data, seed).state_dict().items()}
 
-    state = cached_tensors(f"shape-reader-v{VERSION}-px{data.image_size}", train_all)
+    state = cached_tensors(f"shape-reader-v{VERSION}-px{image_size}", train_all)
     nets = []
     for seed in SEEDS:
-        net = SmallClassifier(3, data.num_classes + 1)
-        net.load_state_dict({name.split(".", 1)[1]: value for name, value in state.items()
-                             if name.split(".", 1)[0] == str(seed)})
+        net = SmallClassifier(3, len(SHAPES) + 1)
+        prefix = f"{seed}."
+        net.load_state_dict({name[len(prefix):]: value for name, value in state.items() if name.startswith(prefix)})
         nets.append(net.eval())
     return ShapeReader(nets).eval()
 
