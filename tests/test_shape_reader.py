@@ -50,3 +50,24 @@ def test_the_reader_names_shapes_and_refuses_none_of_these(reader) -> None:
     smudges = torch.nn.functional.interpolate(torch.rand(500, 3, 4, 4, generator=g) * 2 - 1, size=32,
                                               mode="bilinear", align_corners=False)
     assert shape_reader.shares(reader, smudges)["named"] <= 0.3
+
+
+def test_evaluate_reports_the_share_the_reader_names(reader, tmp_path, monkeypatch) -> None:
+    """`ganzoo eval --metrics named` (and --eval-metrics) give the reader's figures for the same
+    samples; a model trained a few steps draws smudges, which it does not name; other data is
+    refused in one line."""
+    import ganzoo
+    from ganzoo.artifacts.loading import sample
+    from ganzoo.errors import GanzooError
+    from ganzoo.services.evaluation import evaluate
+
+    monkeypatch.setattr(shape_reader, "get_shape_reader", lambda image_size=32: reader)
+    run = ganzoo.train("dcgan", "shapes", out=tmp_path, steps=3, batch_size=8, quiet=True, threads=1)
+    result = evaluate(run.dir, n=300, metrics="named")
+    expected = shape_reader.shares(reader, sample(run.dir, 300, seed=0))
+    assert result["scores"] == {"named": expected["named"], "named_classes": expected["classes"]}
+    assert result["scores"]["named"] <= 0.1
+    assert "shapes reader" in result["provenance"]["named"]["judge"]
+    digits = ganzoo.train("dcgan", "digits", out=tmp_path, steps=1, batch_size=8, quiet=True, threads=1)
+    with pytest.raises(GanzooError, match="named metric reads the six shapes"):
+        evaluate(digits.dir, n=50, metrics="named")

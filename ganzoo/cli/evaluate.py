@@ -13,8 +13,8 @@ from ganzoo.cli.output import echo_json, echo_table
 @click.command("eval")
 @click.argument("source")
 @click.option("--data", help="Real data to compare with (default: the data the model was trained on).")
-@click.option("--metrics", help="Comma-separated: fid, kid, precision-recall, label-accuracy, translation, modes "
-              "(default: those that suit the model's task).")
+@click.option("--metrics", help="Comma-separated: fid, kid, precision-recall, label-accuracy, translation, modes, "
+              "named (shapes only) (default: those that suit the model's task).")
 @click.option("--features", default="classifier", show_default=True,
               help="Feature extractor: classifier (offline), inception, timm:<model>; see `ganzoo features`.")
 @click.option("--features-weights", type=click.Path(dir_okay=False),

@@ -12,6 +12,10 @@ image-to-image      translation (+ fid/kid/precision-recall per direction)
 points-2d           modes (VEEGAN: modes covered, high-quality share)
 ==================  =========================================================
 
+``named`` (images of ``shapes`` only, asked for by name) is the share of samples the shapes
+reader names one of the six shapes rather than none of them (``ganzoo.testing.read_shapes``):
+unlike the Fréchet distance it moves with how precisely the outlines are drawn.
+
 Every result carries its provenance: the feature extractor and its weights' hash,
 input size and resizer, how many real and generated samples, dataset and split,
 seed, model and checkpoint step. FID-style numbers are only comparable when all
@@ -43,6 +47,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write
 from ganzoo.host import get_host
 from ganzoo.metrics import scores as sc
+from ganzoo.metrics import shape_reader
 from ganzoo.metrics.classifier import get_classifier
 from ganzoo.metrics.features import get_extractor
 from ganzoo.metrics.modes import mode_coverage
@@ -56,7 +61,9 @@ TASK_METRICS: dict[str, tuple[str, ...]] = {
     "image-to-image": ("translation",),
     "points-2d": ("modes",),
 }
-METRICS = ("fid", "kid", "precision-recall", "label-accuracy", "translation", "modes")
+METRICS = ("fid", "kid", "precision-recall", "label-accuracy", "translation", "modes", "named")
+#: the data the ``named`` metric can read (the shapes reader knows these six shapes only)
+NAMED_DATA = "shapes"
 #: samples when -n is not given: 10k images (the common FID setting), 2,500 points (VEEGAN)
 DEFAULT_IMAGES, DEFAULT_POINTS = 10_000, 2_500
 KID_SUBSETS, KID_SUBSET_SIZE, PR_K = 100, 1_000, 3
@@ -79,7 +86,7 @@ def parse_metrics(text: str | Sequence[str] | None, kind: str, task: str) -> tup
     if unknown:
         raise GanzooError(f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRICS)}.")
     allowed = {"points-2d": ("modes",), "unpaired-images": (*IMAGE_METRICS, "translation")}.get(
-        kind, (*IMAGE_METRICS, "label-accuracy") if task == "conditional" else IMAGE_METRICS)
+        kind, (*IMAGE_METRICS, "label-accuracy", "named") if task == "conditional" else (*IMAGE_METRICS, "named"))
     wrong = [m for m in names if m not in allowed]
     if wrong:
         raise GanzooError(f"metric(s) {', '.join(wrong)} do not apply to a {task} model on {kind}; "
@@ -114,6 +121,10 @@ class Evaluator:
         self._classifier: Any = None
         if split not in ("train", "test") or (split == "test" and data.test is None):
             raise GanzooError(f"dataset {data.name!r} has no {split!r} split; use --split train.")
+        if "named" in self.metrics and (data.name != NAMED_DATA or data.channels != 3):
+            raise GanzooError(f"the named metric reads the six shapes of {NAMED_DATA!r} in colour; {data.name!r}"
+                              f"{' in grey' if data.name == NAMED_DATA else ''} is not that: score it with fid, kid "
+                              "or precision-recall.")
 
     # -- pieces ------------------------------------------------------------------------------
     @property
@@ -187,6 +198,9 @@ class Evaluator:
         if "label-accuracy" in self.metrics:
             predicted = self.label_classifier().predict(fake)
             scores["label_accuracy"] = float((predicted == labels).float().mean())
+        if "named" in self.metrics:  # the reader is trained once per image size (minutes), then cached
+            read = shape_reader.shares(shape_reader.get_shape_reader(self.data.image_size), fake)
+            scores["named"], scores["named_classes"] = read["named"], read["classes"]
         return scores
 
     def _score_translation(self, loaded: Any) -> dict[str, Any]:
@@ -248,6 +262,9 @@ class Evaluator:
             out["kid"] = {"subsets": KID_SUBSETS, "subset_size": KID_SUBSET_SIZE, "kernel": "cubic polynomial"}
         if "precision-recall" in self.metrics:
             out["precision_recall_k"] = PR_K
+        if "named" in self.metrics:
+            out["named"] = {"judge": f"ganzoo shapes reader v{shape_reader.VERSION} (six shapes or none of "
+                            "them; trained on the train split)", "classes_at": "shapes named in >= 3 % of samples"}
         if self.kind == "points-2d":
             out["modes"] = {"threshold_std": 3.0, "std": self.data.info.get("std")}
         if self.kind == "unpaired-images":
