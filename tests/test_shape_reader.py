@@ -56,8 +56,11 @@ def test_evaluate_reports_the_share_the_reader_names(reader, tmp_path, monkeypat
     """`ganzoo eval --metrics named` (and --eval-metrics) give the reader's figures for the same
     samples; a model trained a few steps draws smudges, which it does not name; other data is
     refused in one line."""
+    from click.testing import CliRunner
+
     import ganzoo
     from ganzoo.artifacts.loading import sample
+    from ganzoo.cli import main
     from ganzoo.errors import GanzooError
     from ganzoo.services.evaluation import evaluate
 
@@ -68,6 +71,8 @@ def test_evaluate_reports_the_share_the_reader_names(reader, tmp_path, monkeypat
     assert result["scores"] == {"named": expected["named"], "named_classes": expected["classes"]}
     assert result["scores"]["named"] <= 0.1
     assert "shapes reader" in result["provenance"]["named"]["judge"]
+    shown = CliRunner().invoke(main, ["eval", str(run.dir), "--metrics", "named", "-n", "300"])
+    assert shown.exit_code == 0 and "named_classes" in shown.output and "shapes reader v1" in shown.output
     digits = ganzoo.train("dcgan", "digits", out=tmp_path, steps=1, batch_size=8, quiet=True, threads=1)
     with pytest.raises(GanzooError, match="named metric reads the six shapes"):
         evaluate(digits.dir, n=50, metrics="named")

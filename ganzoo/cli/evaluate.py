@@ -61,6 +61,9 @@ def eval_cmd(source: str, data: str | None, metrics: str | None, features: str, 
         click.echo(f"judge: {p['translation']['judge']}. a2b_as_b / b2a_as_a: share of translations it calls the "
                    "target domain; fd_*_rel: distance to the target as a fraction of the gap between the domains "
                    "(0 best, 1 = no closer than the source domain)")
+    if "named" in p:
+        click.echo(f"named: the share of samples the {p['named']['judge']} names; named_classes: "
+                   f"{p['named']['classes_at']}")
     if "features" in p:
         click.echo(f"features {p['features']} ({p['feature_dim']}-d, {p['input_size']} px, {p['resizer']}; "
                    f"weights sha256 {p['weights_sha256'][:12]}...); real {p['real_samples']}, "
