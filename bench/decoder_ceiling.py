@@ -1,6 +1,7 @@
 """How precisely can DCGAN's generator draw ``shapes`` when told what to draw? (run by hand; prints a curve)
 
-    python bench/decoder_ceiling.py [--widths 32,64] [--steps 24000] [--every 1500] [--precision fp32]
+    python bench/decoder_ceiling.py [--widths 32,64] [--steps 24000] [--every 1500] [--precision fp32|bf16]
+                                    [--seed 0] [--threads N]
 
 DCGAN's generator (``ConvGenerator``, the nets ``dcgan`` builds, at each ``--widths``) is
 trained as the decoder of an autoencoder: an encoder with D's layers reads each training
