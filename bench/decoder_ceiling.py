@@ -37,15 +37,13 @@ def main() -> None:
 
     import torch
 
-    import ganzoo.data as gdata
     from ganzoo.plugin import ConvDiscriminator, ConvGenerator, init_dcgan
-    from ganzoo.testing import judge_images, read_shapes
+    from ganzoo.testing import judge_images, read_shapes, real_images
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    data = gdata.load("shapes")
-    train = data.train.batch(torch.arange(len(data.train)))[0]
-    test = data.test.batch(torch.arange(len(data.test)))[0]
+    train, test = real_images("shapes", 20_000), real_images("shapes", 2_000, "test")  # every image of each split
+    channels, size = train.shape[1], train.shape[-1]
     print(f"DCGAN's generator as a decoder of {len(train)} shapes images, {args.steps} steps, {args.precision}; "
           f"scored on {len(test)} test images redrawn")
     print("| width | step | minutes | test L1 | named by read_shapes | shapes named ≥ 3 % | FD ÷ real | recognised |"
@@ -53,8 +51,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for width in (int(w) for w in args.widths.split(",")):
         torch.manual_seed(args.seed)
-        generator = ConvGenerator(LATENT, data.channels, data.image_size, width)
-        encoder = ConvDiscriminator(data.channels, data.image_size, width, norm="batch")
+        generator = ConvGenerator(LATENT, channels, size, width)
+        encoder = ConvDiscriminator(channels, size, width, norm="batch")
         # the encoder is D with its one-logit head swapped for a latent of the generator's input size
         encoder.net[-2] = torch.nn.Conv2d(encoder.net[-2].in_channels, LATENT, 4, 1, 0)
         encoder.net[-1] = torch.nn.Flatten()

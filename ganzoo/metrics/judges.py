@@ -46,14 +46,14 @@ def judge_images(samples: Any, dataset: str = "digits", n_real: int | None = Non
 
 def read_shapes(samples: Any) -> dict[str, float]:
     """How many generated ``shapes`` images a person would name, judged by a reader that may
-    answer "none of these" (``ganzoo.metrics.shape_reader``; trained once per machine in several
+    answer "none of these" (``ganzoo.metrics.shape_reader``; trained once per image size in several
     minutes, then cached): ``named`` (the share it names as one of the six shapes), ``none``
     (the rest) and ``classes`` (shapes named in at least 3 % of the samples). Unlike
     ``judge_images``' ``recognised`` it does not name smudges and blobs: bound ``named`` alone
     if need be. Images as ``shapes`` gives them, (N, 3, S, S) in [-1, 1]."""
-    from ganzoo.metrics.shape_reader import get_shape_reader, shares  # lazy: as torch
+    from ganzoo.metrics.shape_reader import read  # lazy: as torch
 
-    return shares(get_shape_reader(int(samples.shape[-1])), samples)
+    return read(samples)
 
 
 def judge_points(points: Any, dataset: str = "ring") -> Any:

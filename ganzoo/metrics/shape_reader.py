@@ -109,6 +109,11 @@ def get_shape_reader(image_size: int = 32) -> ShapeReader:
     return ShapeReader(nets).eval()
 
 
+def read(samples: torch.Tensor) -> dict[str, float]:
+    """``shares`` of ``samples`` by the reader at their own size (``ganzoo.testing.read_shapes``)."""
+    return shares(get_shape_reader(int(samples.shape[-1])), samples)
+
+
 def shares(reader: ShapeReader, samples: torch.Tensor) -> dict[str, float]:
     """``named``: the share of samples whose likeliest answer is one of the six shapes;
     ``none``: the rest; ``classes``: shapes given to at least 3 % of the samples."""

@@ -199,7 +199,7 @@ class Evaluator:
             predicted = self.label_classifier().predict(fake)
             scores["label_accuracy"] = float((predicted == labels).float().mean())
         if "named" in self.metrics:  # the reader is trained once per image size (minutes), then cached
-            read = shape_reader.shares(shape_reader.get_shape_reader(self.data.image_size), fake)
+            read = shape_reader.read(fake)
             scores["named"], scores["named_classes"] = read["named"], read["classes"]
         return scores
 
