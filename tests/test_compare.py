@@ -53,6 +53,8 @@ def test_compare_resumes_after_ctrl_c_and_writes_one_table(tmp_path: Path) -> No
     (["vanilla:hidden=abc", "--data", "ring", "--steps", "5"], "hidden must be"),
     (["cyclegan", "--data", "ring", "--steps", "5"], "trains on unpaired-images"),
     (["a=vanilla", "a=wgan", "--data", "ring", "--steps", "5"], "share a label"),
+    (["dcgan", "--data", "digits", "--steps", "5", "--eval-metrics", "fid,named"], "the named metric reads"),
+    (["dcgan", "--data", "shapes", "--steps", "5", "--eval-metrics", "fid,nosuch"], "unknown metric(s) nosuch"),
 ])
 def test_bad_input_is_one_line_before_anything_trains(tmp_path: Path, run_cli, args: list[str], message: str) -> None:
     done = run_cli("compare", *args, "--out", str(tmp_path / "c"))
@@ -178,3 +180,35 @@ def test_visible_gpus_follow_cuda_visible_devices(monkeypatch: pytest.MonkeyPatc
     else:
         monkeypatch.setenv("CUDA_VISIBLE_DEVICES", named)
     assert visible_gpus() == expected
+
+
+def test_every_row_takes_the_comparisons_metrics_and_the_table_shows_them_at_the_best_checkpoint(tmp_path) -> None:
+    """--eval-metrics reaches each row's `ganzoo train`; the figures beside the headline (here
+    named) appear in the table at the step the best checkpoint was kept, median over seeds;
+    a folder started before the option existed still resumes."""
+    from ganzoo.services.compare import PLAN_FILE, command, make_plan, open_folder, row_folder
+    from ganzoo.services.compare_results import markdown, summarise
+
+    plan = make_plan(["dcgan"], "shapes", [0, 1], 30, None, 10, 100, metrics="fid,named")
+    line = command(plan, plan.recipes[0], 0, Path("row"), threads=1)
+    assert line[line.index("--eval-metrics") + 1] == "fid,named"
+    for seed, named in ((0, 0.2), (1, 0.4)):
+        run = row_folder(tmp_path, plan.recipes[0], seed) / "dcgan-shapes-1"
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in (
+            {"step": 10, "seconds": 6.0, "eval/fid": 90.0, "eval/named": named / 2, "eval/named_classes": 1.0},
+            {"step": 20, "seconds": 12.0, "eval/fid": 50.0, "eval/named": named, "eval/named_classes": 3.0},
+            {"step": 30, "seconds": 18.0, "eval/fid": 70.0, "eval/named": 0.9, "eval/named_classes": 6.0})))
+        (run / "config.json").write_text("{}")
+        (run / "checkpoints" / "best.json").write_text(json.dumps({"step": 20, "metric": "fid", "value": 50.0}))
+    summary = summarise(tmp_path, plan)
+    assert summary["recipes"][0]["at_best"] == pytest.approx({"named": 0.3, "named_classes": 3.0})
+    table = markdown(summary)
+    assert "| recipe | model | settings | last | best | named | named_classes | steps | minutes |" in table
+    assert "| dcgan | dcgan | defaults | 70 | 50 | 0.3 | 3 | 30 | 0.3 |" in table
+    older = tmp_path / "older"
+    open_folder(older, make_plan(["dcgan"], "shapes", [0], 30, None, 10, 100))
+    held = json.loads((older / PLAN_FILE).read_text())
+    held.pop("metrics")
+    (older / PLAN_FILE).write_text(json.dumps(held))
+    open_folder(older, make_plan(["dcgan"], "shapes", [0], 30, None, 10, 100))  # the same comparison: no refusal

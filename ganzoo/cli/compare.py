@@ -19,11 +19,15 @@ import click
 @click.option("--eval-samples", type=click.IntRange(min=2), default=2_000, show_default=True)
 @click.option("--features", default="classifier", show_default=True,
               help="The evaluator's feature network (ganzoo features); for a folder of digits, classifier:digits.")
+@click.option("--eval-metrics", "metrics",
+              help="Every row's metrics, as ganzoo train's (say fid,named on shapes); the best checkpoint is still "
+                   "picked by FD [default: those that suit the model's task].")
 @click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True,
               help="Rows trained at once, each on its share of the cores (and on the GPU running the fewest of its rows).")
 @click.option("--out", type=click.Path(file_okay=False), help="The comparison's folder [default: compare/DATA].")
 def compare_cmd(recipes: tuple[str, ...], data: str, seeds: str, steps: int | None, minutes: float | None,
-                eval_every: int, eval_samples: int, features: str, parallel: int, out: str | None) -> None:
+                eval_every: int, eval_samples: int, features: str, metrics: str | None, parallel: int,
+                out: str | None) -> None:
     """Train each RECIPE (MODEL, or LABEL=MODEL:key=value,key=value) on --data over several
     seeds under one budget, score all rows alike, and write results.md / results.json,
     curves.png and grids.png. Run the same command again to resume an interrupted comparison."""
@@ -35,7 +39,7 @@ def compare_cmd(recipes: tuple[str, ...], data: str, seeds: str, steps: int | No
     except ValueError:
         raise click.BadParameter(f"seeds are comma-separated integers, not {seeds!r}.", param_hint="--seeds") from None
     plan = make_plan(list(recipes), data, seed_list, steps, minutes, eval_every, eval_samples, features,
-                     say=lambda text: click.echo(text, err=True))
+                     say=lambda text: click.echo(text, err=True), metrics=metrics)
     folder = Path(out or Path("compare") / Path(str(data)).name)
     open_folder(folder, plan)
     run_rows(folder, plan, parallel, say=lambda text: click.echo(text, err=True))

@@ -61,6 +61,7 @@ class Plan:
     eval_every: int
     eval_samples: int
     features: str = "classifier"
+    metrics: str | None = None  # --eval-metrics of every row; None: those that suit the model's task
 
     def rows(self) -> list[tuple[Recipe, int]]:
         return [(r, s) for r in self.recipes for s in self.seeds]
@@ -87,7 +88,7 @@ def parse_recipe(text: str) -> Recipe:
 
 def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None, minutes: float | None,
               eval_every: int, eval_samples: int, features: str = "classifier",
-              say: Callable[[str], Any] = print) -> Plan:
+              say: Callable[[str], Any] = print, metrics: str | None = None) -> Plan:
     """The plan, every recipe checked (model, settings, model/data fit) before anything runs;
     ``say`` gets a note for each recipe whose learning-rate schedule the budget leaves open."""
     if not recipes:
@@ -103,18 +104,25 @@ def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None
                           "give each its own with LABEL=MODEL:....")
     registry = get_host().registry
     for recipe in parsed:  # each row's plan, as its `ganzoo train` will make it: every refusal, before any row trains
-        planned = plan_run(recipe.model, data, settings={**recipe.settings, **({"steps": steps} if steps else {})},
+        planned = plan_run(recipe.model, data, settings={**recipe.settings, **({"steps": steps} if steps else {}),
+                                                         **({"eval_metrics": metrics} if metrics else {})},
                            registry=registry)
         if steps is None and not own_length(recipe) and planned.config["lr_schedule"] != "constant":
             say(f"note: recipe {recipe.label!r} decays its learning rate over the run's length, which --minutes "
                 "alone leaves open, so it trains at its base rate: give the recipe steps=N, or the comparison "
                 "--steps N, to plan the decay.")
+        if metrics:  # every row scored alike: a metric one row cannot take is refused before any row trains
+            from ganzoo.services.evaluation import NAMED_DATA, parse_metrics  # lazy: torch, loaded by plan_run by now
+
+            if "named" in parse_metrics(metrics, planned.data_kind, planned.spec.task) and data != NAMED_DATA:
+                raise GanzooError(f"the named metric reads the six shapes of {NAMED_DATA!r}; {data!r} is not that: "
+                                  "compare it with fid, kid or precision-recall.")
     if not seeds:
         raise GanzooError("give at least one seed (--seeds 0,1,2).")
     # a folder as an absolute path, so that every row (each run from the comparison's own folder,
     # where nothing shadows a dataset's name) reads the same data
     data = str(Path(data).expanduser().resolve()) if is_path(data) else str(data)
-    return Plan(tuple(parsed), data, tuple(seeds), steps, minutes, eval_every, eval_samples, features)
+    return Plan(tuple(parsed), data, tuple(seeds), steps, minutes, eval_every, eval_samples, features, metrics)
 
 
 def own_length(recipe: Recipe) -> bool:
@@ -132,7 +140,8 @@ def open_folder(out: Path, plan: Plan) -> None:
     """Start ``out`` with ``plan``, or check that it already holds the same comparison."""
     path = out / PLAN_FILE
     if path.exists():
-        held = json.loads(path.read_text())
+        # a plan written before a field existed holds that field's default
+        held = {"features": "classifier", "metrics": None, **json.loads(path.read_text())}
         if held != json.loads(json.dumps(plan.as_dict())):
             raise GanzooError(f"{str(out)!r} holds another comparison (its {PLAN_FILE} differs): give the same "
                               "recipes, data, seeds and budget to resume it, or pick another --out.")
@@ -182,7 +191,7 @@ def command(plan: Plan, recipe: Recipe, seed: int, folder: Path, threads: int, s
     return [sys.executable, "-m", "ganzoo", "train", recipe.model, "--data", plan.data, "--seed", str(seed),
             "--out", str(folder), "--eval-every", str(plan.eval_every), "--checkpoint-every", str(plan.eval_every),
             "--eval-samples", str(plan.eval_samples), "--sample-every", str(plan.eval_every),
-            "--set", f"eval_features={plan.features}",
+            "--set", f"eval_features={plan.features}", *(["--eval-metrics", plan.metrics] if plan.metrics else []),
             *settings, *budget, *common]
 
 
@@ -285,8 +294,9 @@ def elapsed(rows: list[dict[str, Any]]) -> list[tuple[int, float]]:
 
 
 def curve(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
-    """A run's scores at its evaluation steps, from its metric rows: {step, minutes, score}, the
-    score being the headline that also picks the best checkpoint (ganzoo.training.best)."""
+    """A run's scores at its evaluation steps, from its metric rows: {step, minutes, score, metric,
+    scores}, the score being the headline that also picks the best checkpoint
+    (ganzoo.training.best) and ``scores`` every figure of that evaluation."""
     times = dict(elapsed(rows))
     points = []
     for row in rows:
@@ -296,5 +306,6 @@ def curve(rows: list[dict[str, Any]]) -> list[dict[str, float]]:
             continue
         step = int(row["step"])
         seconds = times.get(step, max((t for s, t in times.items() if s <= step), default=0.0))
-        points.append({"step": step, "minutes": seconds / 60, "score": chosen[1], "metric": chosen[0]})
+        points.append({"step": step, "minutes": seconds / 60, "score": chosen[1], "metric": chosen[0],
+                       "scores": scores})
     return points

@@ -38,6 +38,8 @@ def summarise(out: Path, plan: Plan) -> dict[str, Any]:
                    "minutes": times[-1][1] / 60 if times else 0.0, "curve": points,
                    "last": points[-1]["score"] if points else None, "metric": record.get("metric"),
                    "best": record.get("value"), "best_step": record.get("step")}
+            at_best = next((p["scores"] for p in points if p["step"] == row["best_step"]), {})
+            row["at_best"] = {k: v for k, v in at_best.items() if side_figure(k)}
             rows.append(row)
             mine.append(row)
 
@@ -45,10 +47,20 @@ def summarise(out: Path, plan: Plan) -> dict[str, Any]:
             values = [r[key] for r in rows if r[key] is not None]
             return statistics.median(values) if values else None
 
+        side = sorted({k for r in mine for k in r["at_best"]})
         recipes.append({"recipe": recipe.label, "model": recipe.model, "settings": recipe.settings, "seeds": len(mine),
                         "metric": next((r["metric"] for r in mine if r["metric"]), None), "last": median("last"),
-                        "best": median("best"), "steps": median("steps"), "minutes": median("minutes")})
+                        "best": median("best"), "steps": median("steps"), "minutes": median("minutes"),
+                        "at_best": {k: statistics.median(r["at_best"][k] for r in mine if k in r["at_best"])
+                                    for k in side}})
     return {"plan": plan.as_dict(), "recipes": recipes, "rows": rows}
+
+
+def side_figure(name: str) -> bool:
+    """Whether an evaluation figure is shown beside the headline (FD, or modes and high quality,
+    which the headline already is): the figures asked for with --eval-metrics, such as named."""
+    return not (name.startswith("fid") or name.endswith("_std") or name in ("modes_covered", "modes_total",
+                                                                          "high_quality"))
 
 
 def markdown(summary: dict[str, Any]) -> str:
@@ -59,7 +71,12 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = [f"# {plan['data']}: {len(summary['recipes'])} recipes x {len(plan['seeds'])} seeds, {budget} each",
              "", f"Median over seeds; {metric} every {plan['eval_every']} steps on {plan['eval_samples']} samples "
              f"({'higher' if metric.startswith('modes') else 'lower'} is better).", "",
-             "| recipe | model | settings | last | best | steps | minutes |", "| --- | --- | --- | --- | --- | --- | --- |"]
+             ""]
+    side = sorted({k for r in summary["recipes"] for k in r.get("at_best", {})})
+    if side:
+        lines[-1:] = [f"At the best checkpoint also: {', '.join(side)} (median over seeds).", ""]
+    lines += ["| recipe | model | settings | last | best | " + "".join(f"{k} | " for k in side) + "steps | minutes |",
+              "| --- " * (6 + len(side)) + "| --- |"]
 
     def fmt(x: Any, digits: str = ".4g") -> str:
         return "–" if x is None else format(x, digits)
@@ -67,7 +84,8 @@ def markdown(summary: dict[str, Any]) -> str:
     for r in summary["recipes"]:
         settings = ", ".join(f"{k}={v}" for k, v in r["settings"].items()) or "defaults"
         lines.append(f"| {r['recipe']} | {r['model']} | {settings} | {fmt(r['last'])} | {fmt(r['best'])} | "
-                     f"{fmt(r['steps'], '.0f')} | {fmt(r['minutes'], '.1f')} |")
+                     + "".join(f"{fmt(r.get('at_best', {}).get(k))} | " for k in side)
+                     + f"{fmt(r['steps'], '.0f')} | {fmt(r['minutes'], '.1f')} |")
     lines += ["", "| recipe | seed | last | best (step) | steps | minutes |", "| --- | --- | --- | --- | --- | --- |"]
     for r in summary["rows"]:
         lines.append(f"| {r['recipe']} | {r['seed']} | {fmt(r['last'])} | {fmt(r['best'])} ({r['best_step']}) | "
