@@ -64,6 +64,16 @@ def test_a_longer_resume_stretches_the_decay_so_the_extra_steps_learn(tmp_path: 
     assert steps[25] == pytest.approx(1e-3) and 0 < steps[35] < 1e-3 and steps[40] == 0.0
 
 
+def test_a_resume_may_end_a_constant_rate_run_with_a_decay_from_its_own_step(tmp_path: Path) -> None:
+    run = ganzoo.train("tinygan", "ring", out=tmp_path, steps=20, **QUICK)
+    decayed = ganzoo.train(resume=run.dir, steps=40, lr_schedule="linear-decay", lr_decay_start=0.0, quiet=True)
+    steps = lrs(decayed.dir)  # the base rate up to the resume, then down to zero over its 20 steps
+    assert steps[20] == 1e-3 and steps[30] == pytest.approx(0.5e-3) and steps[40] == 0.0
+    resumed = json.loads((decayed.dir / "config.json").read_text())["resumes"][0]
+    assert resumed["changed"]["lr_schedule"] == ["constant", "linear-decay"]
+    assert "linear-decay schedule from step 20 to step 40" in resumed["note"]
+
+
 def test_runs_started_together_never_share_a_folder(tmp_path: Path) -> None:
     from ganzoo.training import rundir
 

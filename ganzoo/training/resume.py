@@ -2,7 +2,7 @@
 
 A resumed run is the same run: its model, data and every setting that shapes the
 nets, the data or the training step stay as saved, and asking for another is refused
-with the reason. The run's length, its learning rate and how it is executed (device,
+with the reason. The run's length, its learning rate and schedule, and how it is executed (device,
 precision, threads, intervals, evaluation) may change; each change takes effect (a new
 ``lr`` sets the optimisers' rates) and is listed, with the step it happened at, in the
 ``resumes`` list of the run's ``config.json``.
@@ -28,7 +28,7 @@ from ganzoo.training.config import ConfigError
 
 #: settings a resumed run may change
 CHANGEABLE = frozenset({
-    "steps", "epochs", "minutes", "lr", "lr_restart", "device", "precision", "channels_last", "threads", "num_workers",
+    "steps", "epochs", "minutes", "lr", "lr_schedule", "lr_decay_start", "lr_restart", "device", "precision", "channels_last", "threads", "num_workers",
     "compile", "sample_every", "sample_count", "checkpoint_every", "keep_checkpoints", "log_every", "eval_every",
     "eval_metrics", "eval_samples", "eval_features", "strict_data",
 })

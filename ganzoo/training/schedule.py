@@ -11,7 +11,9 @@ so that an extended run keeps learning instead of training its extra steps at th
 decayed end rate (zero, for ``linear-decay``); the Trainer says what the rate is now.
 A shorter length keeps the plan the run started with. ``lr_restart``
 (``--set lr_restart=true``) is the opt-in warm restart: the schedule runs again from the
-resume step over the new steps.
+resume step over the new steps. A resume may also change the schedule itself
+(``--set lr_schedule=linear-decay``, ``lr_decay_start``): the new one starts at the resume
+step, so a run trained at a constant rate can end with a decay.
 """
 
 from __future__ import annotations
@@ -41,9 +43,16 @@ def lr_factor(config: Mapping[str, Any], total: int, restart_at: int = 0) -> Cal
 
 
 def on_resume(config: Mapping[str, Any], saved: Mapping[str, int] | None, step: int,
-              total: int) -> tuple[dict[str, int], str | None]:
+              total: int, changes: Mapping[str, Any] = ()) -> tuple[dict[str, int], str | None]:
     """The schedule span for a run resumed at ``step`` with ``total`` steps, and a line to
-    tell the user when the length changed (``saved``: the span in its checkpoint)."""
+    tell the user when the length changed (``saved``: the span in its checkpoint). When the
+    resume ``changes`` ``lr_schedule`` or ``lr_decay_start``, the new schedule starts at
+    this step, from the base rate, rather than jumping to where it would be had the run
+    followed it from the start (a long constant-rate run that ends with a decay, say)."""
+    if {"lr_schedule", "lr_decay_start"} & set(changes):
+        return {"total": total, "restart_at": step}, (
+            f"the learning rate follows the {config['lr_schedule']} schedule from step {step} to step {total}, "
+            "starting at its base rate.")
     if saved is None or config["lr_schedule"] == "constant" or saved["total"] == total:
         return {"total": total, "restart_at": saved["restart_at"] if saved else 0}, None
     if config.get("lr_restart"):

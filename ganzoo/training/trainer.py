@@ -145,7 +145,7 @@ class Trainer:
         saved, self._resumed = state.RunState.from_checkpoint(self._resumed), None  # not kept for the run's life
         saved.restore(self._parts(), self.world.rank)
         self.fixed, self.run.step = saved.fixed, saved.step
-        self.schedule, note = on_resume(self.config, saved.schedule or None, self.run.step, self.total_steps)
+        self.schedule, note = on_resume(self.config, saved.schedule or None, self.run.step, self.total_steps, self._changes)
         # a new lr: the optimisers were built with it, so it becomes the schedulers' base
         apply_schedule(self.schedulers, lr_factor(self.config, **self.schedule), self.run.step,
                        fresh if "lr" in self._changes else None)
