@@ -110,6 +110,22 @@ def test_shapes_classes_are_recognisable() -> None:
     assert accuracy > 0.6, f"test accuracy {accuracy:.2f} (chance 0.17)"
 
 
+def test_shapes_told_are_the_same_images_with_the_parameters_that_drew_them() -> None:
+    """render_told draws exactly what render_shapes draws from the same seed, and its
+    parameters say what: the class one-hot matches the label, the colour is the shape's."""
+    from ganzoo.data.shapes import render_shapes, render_told
+
+    images, labels = render_shapes(300, 32, torch.Generator().manual_seed(4))
+    told, parameters = render_told(300, 32, torch.Generator().manual_seed(4))
+    assert torch.equal(told, images) and parameters.shape == (300, 18)
+    assert torch.equal(parameters[:, :6].argmax(1), labels) and torch.equal(parameters[:, :6].sum(1), torch.ones(300))
+    scale, cx, cy, cos, sin = parameters[:, 6:11].T
+    assert ((0.3 <= scale) & (scale <= 0.55)).all() and torch.allclose(cos**2 + sin**2, torch.ones(300))
+    centre = images[torch.arange(300), :, ((cy + 1) * 16).long().clamp(0, 31), ((cx + 1) * 16).long().clamp(0, 31)]
+    circles = labels == 0  # a circle's centre pixel is the shape's own colour
+    assert (centre[circles].float() / 255 - parameters[circles, 11:14]).abs().max() < 0.02
+
+
 def _saturation(images: torch.Tensor) -> float:
     rgb = (images * 0.5 + 0.5).clamp(0, 1)
     mx, mn = rgb.max(dim=1).values, rgb.min(dim=1).values

@@ -31,6 +31,16 @@ def render_shapes(n: int, image_size: int, generator: torch.Generator,
     return _render(n, image_size, generator, signed_distance, done)
 
 
+def render_told(n: int, image_size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """n uint8 images exactly as ``render_shapes`` draws them with the same generator, and the
+    parameters that drew each, (n, 17) floats: the class one-hot (6), scale, centre x and y,
+    the angle's cosine and sine, the shape's and the background's RGB in [0, 1] and whether
+    the background is noisy (its noise itself is not among them). What a generator must
+    draw when it is told exactly what to draw (``bench/decoder_ceiling.py --told parameters``)."""
+    images, _, parameters = _render(n, image_size, generator, signed_distance, with_parameters=True)
+    return images, parameters
+
+
 def render_none(n: int, image_size: int, generator: torch.Generator) -> torch.Tensor:
     """n uint8 images of shapes that are none of the six, posed, coloured and set on
     backgrounds exactly as ``shapes`` draws its own: 40 % in-between shapes (the distance
@@ -67,20 +77,20 @@ def render_none(n: int, image_size: int, generator: torch.Generator) -> torch.Te
 Distance = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]  # (labels, x, y) -> SDF
 
 
-def _render(n: int, size: int, g: torch.Generator, distance: Distance,
-            done: Progress | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """n images drawn CHUNK at a time with ``distance`` as the outline, and their labels."""
-    images, labels = [], []
+def _render(n: int, size: int, g: torch.Generator, distance: Distance, done: Progress | None = None,
+            with_parameters: bool = False) -> tuple[torch.Tensor, ...]:
+    """n images drawn CHUNK at a time with ``distance`` as the outline, their labels and,
+    ``with_parameters``, what drew them (``render_told``)."""
+    parts: list[tuple[torch.Tensor, ...]] = []
     for start in range(0, n, CHUNK):
-        img, lab = _render_chunk(min(CHUNK, n - start), size, g, distance)
-        images.append(img)
-        labels.append(lab)
+        parts.append(_render_chunk(min(CHUNK, n - start), size, g, distance))
         if done is not None:
-            done.add(len(img))
-    return torch.cat(images), torch.cat(labels)
+            done.add(len(parts[-1][0]))
+    return tuple(torch.cat(column) for column in zip(*parts))[:3 if with_parameters else 2]
 
 
-def _render_chunk(n: int, size: int, g: torch.Generator, distance: Distance) -> tuple[torch.Tensor, torch.Tensor]:
+def _render_chunk(n: int, size: int, g: torch.Generator,
+                  distance: Distance) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     def u(lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=g)
 
@@ -95,13 +105,17 @@ def _render_chunk(n: int, size: int, g: torch.Generator, distance: Distance) -> 
     colour = hsv_to_rgb(u(0, 1), u(0.55, 1.0), u(0.75, 1.0)).view(n, 3, 1, 1)
     dark = torch.rand(n, generator=g) < 0.5  # dark or light background, for contrast either way
     bg_value = torch.where(dark, u(0.05, 0.3), u(0.55, 0.75))
-    background = hsv_to_rgb(u(0, 1), u(0.0, 0.35), bg_value).view(n, 3, 1, 1).expand(n, 3, size, size)
+    background_colour = hsv_to_rgb(u(0, 1), u(0.0, 0.35), bg_value)
+    background = background_colour.view(n, 3, 1, 1).expand(n, 3, size, size)
     noisy = (torch.rand(n, generator=g) < 0.5).view(n, 1, 1, 1).float()
     texture = 0.12 * smooth_noise(n, size, 4, g) + 0.06 * torch.randn(n, 1, size, size, generator=g)
     background = (background + noisy * texture).clamp(0, 1)
 
     image = background * (1 - alpha) + colour * alpha
-    return (image * 255).round_().clamp_(0, 255).to(torch.uint8), labels
+    parameters = torch.cat([torch.nn.functional.one_hot(labels, len(SHAPES)).float(),
+                            torch.stack([scale, cx, cy, torch.cos(angle), torch.sin(angle)], 1), colour.view(n, 3),
+                            background_colour.view(n, 3), noisy.view(n, 1)], 1)
+    return (image * 255).round_().clamp_(0, 255).to(torch.uint8), labels, parameters
 
 
 def build_shapes(*, seed: int = 0, size: int = 20_000, test_size: int = 2_000, image_size: int | None = None,

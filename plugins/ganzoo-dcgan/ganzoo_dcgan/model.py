@@ -18,6 +18,10 @@ how a long DCGAN run otherwise ends (D's loss near 0, G chasing it from mode to 
 Its double backward makes a D step dearer (docs/models.md measures it), so ``r1_every=K``
 takes it every K-th step only, weighted K times (StyleGAN2's lazy regularisation).
 
+``--set g_upsample=resize`` doubles G's resolution by upsampling and a 3x3 convolution
+instead of transposed convolutions (Odena, Dumoulin & Olah 2016): told exactly what to draw,
+that generator draws outlines several times sooner (``bench/decoder_ceiling.py``).
+
 ``--set codes=K`` adds InfoGAN's categorical code (Chen, Duan, Houthooft, Schulman, Sutskever
 & Abbeel 2016, which built on this DCGAN): G also sees a one-hot code of K values, and a head on
 D's last features (Q) learns to tell the code from the image; G is rewarded, with weight
@@ -53,12 +57,14 @@ from ganzoo.plugin import (
 
 
 class DCGANGenerator(Generator):
-    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int, codes: int = 0) -> None:
-        super().__init__(latent_dim, channels=channels, image_size=image_size, width=width, codes=codes)
+    def __init__(self, latent_dim: int, channels: int, image_size: int, width: int, codes: int = 0,
+                 upsample: str = "transposed") -> None:
+        super().__init__(latent_dim, channels=channels, image_size=image_size, width=width, codes=codes,
+                         upsample=upsample)
         if not 0 <= codes <= latent_dim:
             raise ValueError(f"codes must be between 0 (none) and latent_dim ({latent_dim}), not {codes}")
         self.codes = codes  # Generator.code_of reads it from z; `ganzoo sample --code k` picks it
-        self.body = ConvGenerator(latent_dim + codes, channels, image_size, width)
+        self.body = ConvGenerator(latent_dim + codes, channels, image_size, width, upsample)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.codes:
@@ -89,7 +95,8 @@ class DCGAN(GanModel):
     def __init__(self, config: Mapping[str, Any], data: DataInfo) -> None:
         super().__init__(config, data)
         codes = config["codes"]
-        self.G = DCGANGenerator(config["latent_dim"], data.channels, data.image_size, config["width"], codes)
+        self.G = DCGANGenerator(config["latent_dim"], data.channels, data.image_size, config["width"], codes,
+                               config["g_upsample"])
         self.D = DCGANDiscriminator(data.channels, data.image_size, config["width"], config.get("d_norm", "batch"),
                                     codes if config["info_weight"] else 0)
         init_dcgan(self.G)

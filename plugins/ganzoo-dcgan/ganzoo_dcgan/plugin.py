@@ -42,6 +42,9 @@ def ganzoo_register_models(register):
             # shapes at 3,000 steps its live G is further from the data, its EMA is not (docs/models.md)
             "r1": 0.1,
             "r1_every": 16,
+            # how G doubles its resolution: "transposed" convolutions (the paper's) or "resize", nearest-neighbour
+            # upsampling and a 3x3 convolution (Odena et al. 2016), which draws outlines sooner (docs/models.md)
+            "g_upsample": "transposed",
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             # InfoGAN's categorical code (Chen et al. 2016): K values G draws from and D's Q head learns
             # to read back, weighted by info_weight; 0: none, as in the paper. It lets G jump between kinds
@@ -68,5 +71,5 @@ def ganzoo_register_models(register):
         },
         # runs saved before a setting existed resume as they were built: before R1 (plugin API 1.4)
         # without it, before it could be lazy with it every step, and before the code without one
-        legacy={"r1": 0.0, "r1_every": 1, "codes": 0, "info_weight": 0.0},
+        legacy={"r1": 0.0, "r1_every": 1, "codes": 0, "info_weight": 0.0, "g_upsample": "transposed"},
     ))

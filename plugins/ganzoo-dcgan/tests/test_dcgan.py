@@ -33,6 +33,23 @@ def test_shapes_and_strided_stages(size: int, channels: int, stages: int) -> Non
     assert not any(isinstance(m, (nn.Linear, nn.MaxPool2d)) for m in model.D.modules())
 
 
+@pytest.mark.parametrize("size, stages", [(32, 3), (64, 4)])
+def test_resize_upsampling_draws_every_stage_with_3x3_convolutions(size: int, stages: int) -> None:
+    """g_upsample=resize: nearest-neighbour upsampling and a 3x3 convolution per stage, no
+    strided transposed convolution, the same image shape and range."""
+    from ganzoo_dcgan.model import DCGAN
+
+    config = {**ganzoo.get_spec("dcgan").defaults, "g_upsample": "resize"}
+    model = DCGAN(config, DataInfo("x", "images", size, 3))
+    with torch.no_grad():
+        images = model.G(torch.randn(4, 100))
+    assert images.shape == (4, 3, size, size) and images.abs().max() <= 1
+    assert sum(isinstance(m, nn.Upsample) for m in model.G.modules()) == stages
+    assert not any(isinstance(m, nn.ConvTranspose2d) and m.stride == (2, 2) for m in model.G.modules())
+    with pytest.raises(ValueError, match="upsample must be transposed or resize"):
+        DCGAN({**config, "g_upsample": "bilinear"}, DataInfo("x", "images", size, 3))
+
+
 def test_batch_norm_placement_activations_and_init() -> None:
     model = build(64, 3)
     g_layers, d_layers = list(model.G.body.net), list(model.D.body.net)
