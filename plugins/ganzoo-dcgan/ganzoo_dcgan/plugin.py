@@ -43,7 +43,8 @@ def ganzoo_register_models(register):
             "r1": 0.1,
             "r1_every": 16,
             # how G doubles its resolution: "transposed" convolutions (the paper's) or "resize", nearest-neighbour
-            # upsampling and a 3x3 convolution (Odena et al. 2016), which draws outlines sooner (docs/models.md)
+            # upsampling and a 3x3 convolution (Odena et al. 2016): closer to the data early in a run, not at the
+            # long preset's length (docs/models.md)
             "g_upsample": "transposed",
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             # InfoGAN's categorical code (Chen et al. 2016): K values G draws from and D's Q head learns
