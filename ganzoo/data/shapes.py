@@ -33,7 +33,7 @@ def render_shapes(n: int, image_size: int, generator: torch.Generator,
 
 def render_told(n: int, image_size: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """n uint8 images exactly as ``render_shapes`` draws them with the same generator, and the
-    parameters that drew each, (n, 17) floats: the class one-hot (6), scale, centre x and y,
+    parameters that drew each, (n, 18) floats: the class one-hot (6), scale, centre x and y,
     the angle's cosine and sine, the shape's and the background's RGB in [0, 1] and whether
     the background is noisy (its noise itself is not among them). What a generator must
     draw when it is told exactly what to draw (``bench/decoder_ceiling.py --told parameters``)."""

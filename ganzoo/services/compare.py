@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -112,11 +112,10 @@ def make_plan(recipes: list[str], data: str, seeds: list[int], steps: int | None
                 "alone leaves open, so it trains at its base rate: give the recipe steps=N, or the comparison "
                 "--steps N, to plan the decay.")
         if metrics:  # every row scored alike: a metric one row cannot take is refused before any row trains
-            from ganzoo.services.evaluation import NAMED_DATA, parse_metrics  # lazy: torch, loaded by plan_run by now
+            from ganzoo.services.evaluation import check_named, parse_metrics  # lazy: torch, loaded by plan_run by now
 
-            if "named" in parse_metrics(metrics, planned.data_kind, planned.spec.task) and data != NAMED_DATA:
-                raise GanzooError(f"the named metric reads the six shapes of {NAMED_DATA!r}; {data!r} is not that: "
-                                  "compare it with fid, kid or precision-recall.")
+            if "named" in parse_metrics(metrics, planned.data_kind, planned.spec.task):
+                check_named(str(data))
     if not seeds:
         raise GanzooError("give at least one seed (--seeds 0,1,2).")
     # a folder as an absolute path, so that every row (each run from the comparison's own folder,
@@ -141,7 +140,8 @@ def open_folder(out: Path, plan: Plan) -> None:
     path = out / PLAN_FILE
     if path.exists():
         # a plan written before a field existed holds that field's default
-        held = {"features": "classifier", "metrics": None, **json.loads(path.read_text())}
+        defaults = {f.name: f.default for f in fields(Plan) if f.default is not MISSING}
+        held = {**defaults, **json.loads(path.read_text())}
         if held != json.loads(json.dumps(plan.as_dict())):
             raise GanzooError(f"{str(out)!r} holds another comparison (its {PLAN_FILE} differs): give the same "
                               "recipes, data, seeds and budget to resume it, or pick another --out.")

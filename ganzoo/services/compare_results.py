@@ -70,11 +70,10 @@ def markdown(summary: dict[str, Any]) -> str:
     metric = next((r["metric"] for r in summary["recipes"] if r["metric"]), "score")
     lines = [f"# {plan['data']}: {len(summary['recipes'])} recipes x {len(plan['seeds'])} seeds, {budget} each",
              "", f"Median over seeds; {metric} every {plan['eval_every']} steps on {plan['eval_samples']} samples "
-             f"({'higher' if metric.startswith('modes') else 'lower'} is better).", "",
-             ""]
+             f"({'higher' if metric.startswith('modes') else 'lower'} is better).", ""]
     side = sorted({k for r in summary["recipes"] for k in r.get("at_best", {})})
     if side:
-        lines[-1:] = [f"At the best checkpoint also: {', '.join(side)} (median over seeds).", ""]
+        lines += [f"At the best checkpoint also: {', '.join(side)} (median over seeds).", ""]
     lines += ["| recipe | model | settings | last | best | " + "".join(f"{k} | " for k in side) + "steps | minutes |",
               "| --- " * (6 + len(side)) + "| --- |"]
 

@@ -94,6 +94,14 @@ def parse_metrics(text: str | Sequence[str] | None, kind: str, task: str) -> tup
     return tuple(dict.fromkeys(names))
 
 
+def check_named(data_name: str, channels: int = 3) -> None:
+    """Refuse the ``named`` metric, in one line, for data the shapes reader cannot read."""
+    if data_name != NAMED_DATA or channels != 3:
+        raise GanzooError(f"the named metric reads the six shapes of {NAMED_DATA!r} in colour; {data_name!r}"
+                          f"{' in grey' if data_name == NAMED_DATA else ''} is not that: score it with fid, kid "
+                          "or precision-recall.")
+
+
 def real_images(dataset: Any, n: int) -> torch.Tensor:
     """The first ``n`` images of a split in [-1, 1] (labels, where the split has them, dropped)."""
     n = min(n, len(dataset))
@@ -121,10 +129,8 @@ class Evaluator:
         self._classifier: Any = None
         if split not in ("train", "test") or (split == "test" and data.test is None):
             raise GanzooError(f"dataset {data.name!r} has no {split!r} split; use --split train.")
-        if "named" in self.metrics and (data.name != NAMED_DATA or data.channels != 3):
-            raise GanzooError(f"the named metric reads the six shapes of {NAMED_DATA!r} in colour; {data.name!r}"
-                              f"{' in grey' if data.name == NAMED_DATA else ''} is not that: score it with fid, kid "
-                              "or precision-recall.")
+        if "named" in self.metrics:
+            check_named(data.name, data.channels)
 
     # -- pieces ------------------------------------------------------------------------------
     @property
