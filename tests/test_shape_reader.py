@@ -1,7 +1,7 @@
 """The shapes reader names drawn shapes, refuses what is none of the six, and looks past
 the slips a person looks past. One of its nets, trained here for a fifth of its steps
 (under a minute and a half on one core), so the bounds sit below what the full reader
-scores (docs/models.md, "What a reader names")."""
+scores (docs/dcgan-shapes.md, "What a reader names")."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ class ConvGenerator(nn.Module):
     Artifacts"); the last stage keeps its width, so the image's own resolution has features
     and a nonlinearity of its own, and a 3x3 convolution draws the channels from them. Told
     exactly what to draw, this stack's drawings are named as shapes twice as often as the
-    transposed one's after 6,000 steps, though both then level off (docs/models.md).
+    transposed one's after 6,000 steps, though both then level off (docs/dcgan-shapes.md).
     """
 
     def __init__(self, nz: int, channels: int, image_size: int, width: int = 64, upsample: str = "transposed") -> None:

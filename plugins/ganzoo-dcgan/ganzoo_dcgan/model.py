@@ -21,7 +21,7 @@ takes it every K-th step only, weighted K times (StyleGAN2's lazy regularisation
 ``--set g_upsample=resize`` doubles G's resolution by upsampling and a 3x3 convolution
 instead of transposed convolutions (Odena, Dumoulin & Olah 2016): told exactly what to draw,
 that generator draws shapes a reader names sooner (``bench/decoder_ceiling.py``); in a GAN it
-is closer to the data early, not at the ``long`` preset's length (docs/models.md).
+is closer to the data early, not at the ``long`` preset's length (docs/dcgan-shapes.md).
 
 ``--set codes=K`` adds InfoGAN's categorical code (Chen, Duan, Houthooft, Schulman, Sutskever
 & Abbeel 2016, which built on this DCGAN): G also sees a one-hot code of K values, and a head on

@@ -27,11 +27,11 @@ def ganzoo_register_models(register):
             "latent_dim": 100,
             # ngf = ndf, the feature maps of G's last and D's first layer. The paper's 64 learns more per
             # step, but 32 is 2.7x cheaper per step on a CPU, and 3,000 steps of it at the rate below
-            # end closer to the data than 3,000 of the paper's (docs/models.md has the measurements)
+            # end closer to the data than 3,000 of the paper's (docs/dcgan-shapes.md has the measurements)
             "width": 32,
             # twice the paper's 2e-4: half the distance at 2,000 steps. Held this high, D wins later
             # (seed 0: 167 at 3k steps, 439 at 6k); for longer runs try --set lr_schedule=linear-decay
-            # (at 3k steps the decay cost more than it saved: docs/models.md)
+            # (at 3k steps the decay cost more than it saved: docs/dcgan-shapes.md)
             "lr": 4e-4,
             "lr_d": 0.0,  # D's own learning rate (two time-scale update rule); 0: the same as lr
             "beta1": 0.5,
@@ -39,12 +39,12 @@ def ganzoo_register_models(register):
             # a light R1 penalty on real data (Mescheder et al. 2018; 0: none, as in the paper), taken lazily
             # every 16th D step at 16x the weight (StyleGAN2), which makes it nearly free. It draws real
             # handwritten digits far better at the default length and keeps long runs from collapsing; on
-            # shapes at 3,000 steps its live G is further from the data, its EMA is not (docs/models.md)
+            # shapes at 3,000 steps its live G is further from the data, its EMA is not (docs/dcgan-shapes.md)
             "r1": 0.1,
             "r1_every": 16,
             # how G doubles its resolution: "transposed" convolutions (the paper's) or "resize", nearest-neighbour
             # upsampling and a 3x3 convolution (Odena et al. 2016): closer to the data early in a run, not at the
-            # long preset's length (docs/models.md)
+            # long preset's length (docs/dcgan-shapes.md)
             "g_upsample": "transposed",
             "d_norm": "batch",  # or "spectral" (Miyato et al. 2018), "layer", "none"
             # InfoGAN's categorical code (Chen et al. 2016): K values G draws from and D's Q head learns
@@ -56,7 +56,7 @@ def ganzoo_register_models(register):
             "batch_size": 64,
             "steps": 3000,
             # sample from an EMA of G (decay 0.999), its batch-norm statistics measured on its own weights:
-            # with the R1 above, closer to the data than the live G at 3k steps (docs/models.md)
+            # with the R1 above, closer to the data than the live G at 3k steps (docs/dcgan-shapes.md)
             "ema": True,
             "sample_every": 250,
             "checkpoint_every": 500,
@@ -66,7 +66,7 @@ def ganzoo_register_models(register):
             # chases it from mode to mode): DiffAugment and R1 every step keep D from winning, and
             # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). R1 every step:
             # taken lazily it plateaus higher. Translation only: cutout hides a square half the image's
-            # side from D, often the whole shape. docs/models.md has the curves, timings and seeds
+            # side from D, often the whole shape. docs/models.md and docs/dcgan-shapes.md have the curves, timings and seeds
             "long": {"augment": "diffaugment", "augment_policy": "translation", "r1": 0.1, "r1_every": 1,
                      "steps": 24_000, "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
         },
