@@ -2,9 +2,10 @@
 
     python bench/judge.py RUN_OR_CHECKPOINT ... [--samples 2000] [--seed 5] [--size 32] [--threads N]
 
-Each argument is a run folder (its ``checkpoints/best.pt`` when it kept one, else its last
-checkpoint), a checkpoint file, or ``real`` (the test split at ``--size``, or, with
-``--real-size``, drawn at that size and resized like the samples). It draws ``--samples``
+Each argument is what ``ganzoo sample`` takes (a run folder, for its last checkpoint; a
+checkpoint file, such as ``RUN/checkpoints/best.pt``; pretrained weights by name) or ``real``
+(the test split at ``--size``, or, with ``--real-size``, drawn at that size and resized like
+the samples). It draws ``--samples``
 samples with ``--seed`` (``ganzoo.sample``: the EMA sampler where the run kept one) and
 prints the shapes classifier's FD ÷ real-vs-real, recognised share and classes
 (``ganzoo.testing.judge_images``) beside the share the shapes reader names and the shapes
@@ -18,20 +19,11 @@ resize itself costs distance: ``real --real-size 64`` gives the floor for such r
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
-
-def checkpoint_of(arg: str) -> Path:
-    path = Path(arg)
-    if path.is_dir():
-        best = path / "checkpoints" / "best.pt"
-        return best if best.exists() else path / "checkpoints" / "last.pt"
-    return path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", help="run folders, checkpoint files, or `real`")
+    parser.add_argument("runs", nargs="+", help="what `ganzoo sample` takes (run folders, checkpoint files), or `real`")
     parser.add_argument("--samples", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=5, help="the sampling seed")
     parser.add_argument("--size", type=int, default=None, help="judge at this size (resizing samples drawn at another)")
@@ -52,10 +44,10 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for arg in args.runs:
         if arg == "real":
-            drawn_at = args.real_size or args.size or 32
-            images = load("shapes", image_size=drawn_at).test.batch(torch.arange(args.samples))[0]
+            test = load("shapes", image_size=args.real_size or args.size or 32).test
+            images = test.batch(torch.arange(min(args.samples, len(test))))[0]
         else:
-            images = ganzoo.sample(checkpoint_of(arg), args.samples, seed=args.seed)
+            images = ganzoo.sample(arg, args.samples, seed=args.seed)
         drawn_at = images.shape[-1]
         if args.size and drawn_at != args.size:
             images = resize(images, args.size).clamp(-1, 1)

@@ -66,7 +66,8 @@ def ganzoo_register_models(register):
             # chases it from mode to mode): DiffAugment and R1 every step keep D from winning, and
             # scoring every 1,500 steps keeps the best checkpoint (checkpoints/best.pt). R1 every step:
             # taken lazily it plateaus higher. Translation only: cutout hides a square half the image's
-            # side from D, often the whole shape. docs/models.md and docs/dcgan-shapes.md have the curves, timings and seeds
+            # side from D, often the whole shape. docs/models.md (the seeds) and docs/dcgan-shapes.md (the
+            # curves and timings) have the measurements
             "long": {"augment": "diffaugment", "augment_policy": "translation", "r1": 0.1, "r1_every": 1,
                      "steps": 24_000, "eval_every": 1_500, "checkpoint_every": 1_500, "sample_every": 1_500},
         },
